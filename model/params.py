@@ -41,9 +41,9 @@ class Params:
     sourcing_home_bias: float = _p(0.15, 0.0, 2.0, "primes' cost-equivalent preference for home suppliers (tuned)")
     # Production
     progress_ratio: float = _p(0.85, 0.5, 1.0, "unit cost multiplier per doubling of cumulative output (DESIGN §3, learning-curve literature)")
-    target_backlog: float = _p(6.0, 1.0, 40.0, "quarters of backlog firms size capacity for (assumption)")
+    target_backlog: float = _p(3.0, 1.0, 40.0, "quarters of backlog firms size capacity for (assumption)")
     capacity_adjust: float = _p(0.15, 0.0, 1.0, "share of the capacity gap closed per quarter (assumption)")
-    capacity_decay: float = _p(0.02, 0.0, 0.5, "capacity lost per idle quarter (assumption)")
+    capacity_decay: float = _p(0.05, 0.0, 0.5, "capacity lost per idle quarter (assumption)")
     capex_cost: float = _p(1.0, 0.0, 20.0, "cost of one unit of quarterly capacity, in unit costs (assumption)")
     fixed_cost: float = _p(0.02, 0.0, 0.5, "quarterly holding cost of capacity, in unit costs (assumption)")
     # Innovation and co-development
