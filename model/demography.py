@@ -14,8 +14,8 @@ PRIME_ENTRY_FACTOR = 0.1  # primes enter far more rarely than suppliers
 
 
 def exits(firms: FirmTable, params: Params) -> np.ndarray:
-    """Rows of firms that leave now: loss-making for `exit_quarters` and with little work left."""
-    leaving = firms.active & (firms.loss_streak >= params.exit_quarters) & (firms.backlog < firms.capacity)
+    """Rows of firms that leave now: loss-making for `exit_quarters` and out of cash."""
+    leaving = firms.active & (firms.loss_streak >= params.exit_quarters) & (firms.cash < 0)
     rows = np.flatnonzero(leaving)
     firms.active[rows] = False
     firms.capacity[rows] = 0.0

@@ -72,13 +72,19 @@ class FirmTable:
         self._views()
         return rows
 
+    def anchor_learning(self, params: Params) -> None:
+        """Set experience to `experience_quarters` of current capacity, keeping today's unit costs."""
+        cum = np.maximum(self.capacity * params.experience_quarters, 1e-12)
+        self.base_cost[:] = self.unit_cost * cum ** -params.learning_exponent
+        self.cum_output[:] = cum
+
     def update_unit_cost(self, exponent: float) -> None:
         np.multiply(self.base_cost, np.power(self.cum_output, exponent), out=self.unit_cost)
 
 
 @dataclass
 class Groups:
-    """Active firms sorted by (tier, sector, country), with segment bounds and cumulative capacity.
+    """Active firms sorted by (tier, sector, country), with segment bounds and cumulative US$ capacity.
 
     Built once a quarter; sourcing samples suppliers in proportion to capacity from a sector or a
     country-sector segment, and co-development draws partners from a country-sector-tier segment.
@@ -86,7 +92,7 @@ class Groups:
 
     order: np.ndarray  # rows of active firms in key order
     start: np.ndarray  # (tier, sector, country + 1) -> first position; segment g is start[g]:start[g+1]
-    cum_capacity: np.ndarray  # cumulative capacity along `order`
+    cum_capacity: np.ndarray  # cumulative capacity in US$ (units x unit cost) along `order`
 
     @staticmethod
     def key(tier, sector, country):
@@ -99,7 +105,7 @@ class Groups:
         idx = np.argsort(keys, kind="stable")
         order = rows[idx]
         start = np.searchsorted(keys[idx], np.arange(2 * N_SECTORS * N_COUNTRIES + 1))
-        return cls(order, start, np.cumsum(firms.capacity[order]))
+        return cls(order, start, np.cumsum(firms.capacity[order] * firms.unit_cost[order]))
 
     def bounds(self, tier, sector, country=None) -> tuple[np.ndarray, np.ndarray]:
         """Positions [lo, hi) in `order` of a country-sector-tier segment, or the whole sector if no country."""
@@ -151,15 +157,17 @@ def initial_population(data: CountryData, params: Params, firm_scale: float, rng
     capacity_bn = np.concatenate(cols["capacity_bn"])
     n = len(country)
     b = params.learning_exponent
-    base_cost = rng.lognormal(0.0, 0.05, n)
-    # Unit cost u and capacity k (units) solve u = base * (E k) ** b with k = capacity_bn / u.
-    unit_cost = (base_cost * (params.experience_quarters * capacity_bn) ** b) ** (1.0 / (1.0 + b))
+    # Costs start level across countries (differences come from quality and the rules, not from a guessed
+    # productivity gap); learning then lowers each firm's cost as its own output accumulates.
+    unit_cost = rng.lognormal(0.0, 0.05, n)
     capacity = capacity_bn / unit_cost
+    cum_output = params.experience_quarters * capacity
+    base_cost = unit_cost * cum_output ** -b
     quality = np.where(country == 0, 1.0, 1.0 - params.tech_gap) * rng.lognormal(0.0, 0.05, n)
     table.add(
         country=country, sector=np.concatenate(cols["sector"]), tier=np.concatenate(cols["tier"]),
         active=np.ones(n, dtype=bool), quality=quality, base_cost=base_cost,
-        cum_output=params.experience_quarters * capacity, unit_cost=unit_cost, capacity=capacity,
+        cum_output=cum_output, unit_cost=unit_cost, capacity=capacity,
         backlog=capacity * params.target_backlog, cash=capacity_bn * 4.0,
         revenue_ema=capacity_bn * (1 + params.markup), comp_price=unit_cost * (1 + params.markup),
         born=np.full(n, -1),

@@ -76,7 +76,7 @@ class NTIBModel(mesa.Model):
         research(self.firms, grants, self.params, self.rng, self.ledger)  # 6. innovation
         codevelop(self.firms, groups, self.programmes, self.rules, self.params, t, self.rng, self.ledger)
         received = float(self.firms.receipts.sum())
-        close_accounts(self.firms, cash_before)
+        close_accounts(self.firms, cash_before, self.params)
         self.renew_population(t)  # 7. entry and exit
         self.ledger.close_quarter(received)
 
@@ -144,10 +144,12 @@ class NTIBModel(mesa.Model):
         return np.where(total > 0, np.diag(flows) / np.where(total > 0, total, 1.0), 0.0)
 
     def _spin_up(self) -> None:
-        """Run the rules in force at the start for a few unrecorded quarters, so capacity meets demand."""
+        """Run the rules in force at the start for a few unrecorded quarters, so capacity meets demand, then
+        put every firm's experience at the steady state of its capacity so costs do not drift by construction."""
         for t in range(-self.params.spinup_quarters, 0):
             self.quarter(t)
         self.home_share_ref = self.home_share()
+        self.firms.anchor_learning(self.params)
         self.ledger.reset()
         self.firms.awards[:] = 0.0
 

@@ -22,10 +22,10 @@ class Params:
     markup: float = _p(0.10, 0.0, 1.0, "firm markup over unit cost (assumption)")
     quality_weight: float = _p(1.5, 0.0, 5.0, "exponent on quality in bid scores (tuned)")
     bid_noise: float = _p(0.30, 0.0, 2.0, "s.d. of log fit-to-requirement noise in bid scores (tuned)")
-    home_bias: float = _p(0.25, 0.0, 2.0, "evaluated-price penalty on foreign offers beyond the written rules: "
+    home_bias: float = _p(0.40, 0.0, 2.0, "evaluated-price penalty on foreign offers beyond the written rules: "
                           "government-unique processes, tender access (tuned)")
     lead_time_ref: float = _p(4.0, 0.0, 40.0, "quarters of backlog a buyer accepts without penalty (assumption)")
-    lead_time_weight: float = _p(0.05, 0.0, 1.0, "evaluated-price penalty per quarter of lead time above the reference (assumption)")
+    lead_time_weight: float = _p(0.15, 0.0, 1.0, "evaluated-price penalty per quarter of lead time above the reference (assumption)")
     tenders_per_bn: float = _p(1.5, 0.01, 100.0, "tenders issued per US$bn of quarterly sector budget (assumption)")
     max_tenders: int = _p(16, 1, 200, "most tenders per buyer, sector and quarter (speed bound)")
     # Frictions
@@ -37,10 +37,12 @@ class Params:
     # Supply chain
     component_share: float = _p(0.45, 0.05, 0.95, "share of a prime's product bought from tier-2 suppliers (assumption)")
     lots: int = _p(5, 1, 20, "component lots per contract (resolution of the domestic-content rule)")
-    candidates: int = _p(6, 1, 50, "suppliers a prime considers per lot (search friction, assumption)")
+    candidates: int = _p(6, 2, 50, "suppliers a prime considers per lot, half of them at home (search friction, assumption)")
     sourcing_home_bias: float = _p(0.15, 0.0, 2.0, "primes' cost-equivalent preference for home suppliers (tuned)")
     # Production
     progress_ratio: float = _p(0.85, 0.5, 1.0, "unit cost multiplier per doubling of cumulative output (DESIGN §3, learning-curve literature)")
+    experience_depreciation: float = _p(0.0125, 0.0, 0.5, "share of cumulative experience lost a quarter as products age "
+                                        "(organisational forgetting; assumption)")
     target_backlog: float = _p(3.0, 1.0, 40.0, "quarters of backlog firms size capacity for (assumption)")
     capacity_adjust: float = _p(0.15, 0.0, 1.0, "share of the capacity gap closed per quarter (assumption)")
     capacity_decay: float = _p(0.05, 0.0, 0.5, "capacity lost per idle quarter (assumption)")
@@ -49,8 +51,8 @@ class Params:
     # Innovation and co-development
     rd_share: float = _p(0.04, 0.0, 0.5, "own R&D as a share of revenue (assumption)")
     rd_budget_share: float = _p(0.10, 0.0, 0.5, "government R&D grants as a share of the equipment budget (assumption)")
-    innovation_rate: float = _p(4.0, 0.0, 100.0, "success hazard per unit of R&D intensity per quarter (tuned)")
-    innovation_step: float = _p(0.02, 0.0, 0.5, "mean relative quality gain of a success (tuned)")
+    innovation_rate: float = _p(1.0, 0.0, 100.0, "success hazard per unit of R&D intensity per quarter (tuned)")
+    innovation_step: float = _p(0.01, 0.0, 0.5, "mean relative quality gain of a success (tuned)")
     diffusion: float = _p(0.02, 0.0, 1.0, "quarterly catch-up toward the national sector mean (assumption)")
     seek_prime: float = _p(0.03, 0.0, 1.0, "quarterly probability a prime looks for a foreign partner (tuned)")
     seek_supplier: float = _p(0.003, 0.0, 1.0, "quarterly probability a supplier looks for a foreign partner (tuned)")
@@ -60,15 +62,17 @@ class Params:
     codev_success: float = _p(0.6, 0.0, 1.0, "success probability of partners at the alliance mean technology (tuned)")
     codev_gain: float = _p(0.05, 0.0, 1.0, "quality gain over the better partner on success (tuned)")
     codev_access_quarters: int = _p(40, 0, 400, "quarters a joint product is treated as domestic by the partner (assumption)")
+    cash_buffer: float = _p(4.0, 0.0, 100.0, "quarters of revenue firms keep as cash; the rest is paid out (assumption)")
     # Entry and exit
     exit_quarters: int = _p(8, 1, 80, "consecutive loss-making quarters before an idle firm exits (assumption)")
-    entry_margin: float = _p(0.06, -1.0, 1.0, "profit margin of a country-sector that attracts entrants (assumption)")
-    entry_rate: float = _p(0.01, 0.0, 1.0, "quarterly entrants per active supplier in an attractive country-sector (assumption)")
+    entry_margin: float = _p(0.10, -1.0, 1.0, "profit margin of a country-sector that attracts entrants (assumption)")
+    entry_rate: float = _p(0.005, 0.0, 1.0, "quarterly entrants per active supplier in an attractive country-sector (assumption)")
     # Initial state
-    tech_gap: float = _p(0.06, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
-    experience_quarters: float = _p(40.0, 1.0, 400.0, "initial cumulative output, in quarters of initial capacity (assumption)")
+    tech_gap: float = _p(0.18, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
+    experience_quarters: float = _p(80.0, 1.0, 400.0, "initial cumulative output, in quarters of initial capacity: "
+                                    "the steady state of the experience depreciation below")
     size_sigma: float = _p(1.0, 0.0, 3.0, "s.d. of log firm size within a country-sector (assumption)")
-    spinup_quarters: int = _p(8, 0, 80, "quarters run before the start date so capacity meets demand (not recorded)")
+    spinup_quarters: int = _p(12, 0, 80, "quarters run before the start date so capacity meets demand (not recorded)")
 
     def __post_init__(self) -> None:
         for f in fields(self):

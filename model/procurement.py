@@ -65,9 +65,10 @@ def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, params: P
     b = buyer[:, None]
     xs = x[None, :]
     foreign = b != xs
-    domestic = rules.domestic[b, xs] | (firms.access_until[primes][:, buyer].T >= t)
+    domestic = rules.domestic[b, xs]
+    joint = firms.access_until[primes][:, buyer].T >= t  # a joint product: qualifying, and let into sovereign sectors
     eligible = (sector[:, None] == firms.sector[primes][None, :])
-    eligible &= ~(rules.sovereign[buyer, sector][:, None] & ~domestic)
+    eligible &= ~(rules.sovereign[buyer, sector][:, None] & ~(domestic | joint))
     eligible &= ~(safe[:, None] & ~((b == xs) | (xs == EUR)))
     eligible &= ~(foreign & (rng.random(eligible.shape) < rules.denial[xs, b]))
 
@@ -76,7 +77,7 @@ def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, params: P
     seller = net[None, :] * (1.0 + rules.friction[xs, b]) * (1.0 + params.offset_cost * offset_rate)
     tariff = rules.tariff_end[b, xs]
     gross = seller * (1.0 + tariff)
-    preference = np.where(domestic, 0.0, rules.margin[b, xs] + params.home_bias * foreign)
+    preference = np.where(domestic, 0.0, rules.margin[b, xs] * ~joint + params.home_bias * foreign)
     lead = (firms.backlog[primes][None, :] + value[:, None] / gross) / cap[None, :]
     lateness = params.lead_time_weight * np.maximum(lead - params.lead_time_ref, 0.0)
     score = (params.quality_weight * np.log(firms.quality[primes])[None, :]

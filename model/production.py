@@ -23,6 +23,7 @@ def produce(firms: FirmTable, params: Params, supply_factor: np.ndarray) -> None
     firms.cash -= delivered * own_share * firms.unit_cost
     firms.cash -= np.where(active, params.fixed_cost * firms.capacity * firms.unit_cost, 0.0)
     firms.backlog -= delivered
+    firms.cum_output *= 1.0 - params.experience_depreciation
     firms.cum_output += delivered
     firms.update_unit_cost(params.learning_exponent)
 
@@ -33,11 +34,14 @@ def produce(firms: FirmTable, params: Params, supply_factor: np.ndarray) -> None
     np.maximum(firms.capacity + grow + shrink, 1e-9, out=firms.capacity)
 
 
-def close_accounts(firms: FirmTable, cash_before: np.ndarray, smoothing: float = 0.1) -> None:
-    """Smooth receipts and profit (change in cash) and count loss-making quarters, for entry and exit."""
+def close_accounts(firms: FirmTable, cash_before: np.ndarray, params: Params, smoothing: float = 0.1) -> None:
+    """Smooth receipts and profit (change in cash), count loss-making quarters, and pay out cash held beyond
+    `cash_buffer` quarters of revenue (dividends leave the model, so cash cannot pile up for ever)."""
     active = firms.active
     profit = firms.cash - cash_before
     firms.revenue_ema[:] = np.where(active, (1 - smoothing) * firms.revenue_ema + smoothing * firms.receipts, 0.0)
     firms.profit_ema[:] = np.where(active, (1 - smoothing) * firms.profit_ema + smoothing * profit, 0.0)
     firms.loss_streak[:] = np.where(active & (firms.profit_ema < 0), firms.loss_streak + 1, 0)
     firms.receipts[:] = 0.0
+    buffer = params.cash_buffer * np.maximum(firms.revenue_ema, 0.0)
+    np.minimum(firms.cash, np.maximum(buffer, cash_before.clip(max=buffer)), out=firms.cash, where=active)

@@ -36,11 +36,13 @@ def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, param
     forced_lot = np.arange(n_lots)[None, :] < forced[:, None]  # (A, L)
     home = np.where(forced_lot, buyer[:, None], pc[:, None])
 
+    k_home = k // 2  # primes know their home supply base best: half the candidates are drawn there
     lo, hi = groups.bounds(SUPPLIER, sector)
-    anywhere = groups.sample_by_capacity(lo[:, None, None], hi[:, None, None], rng.random((n_awards, n_lots, k - 1)))
+    anywhere = groups.sample_by_capacity(lo[:, None, None], hi[:, None, None],
+                                         rng.random((n_awards, n_lots, k - k_home)))
     lo_h, hi_h = groups.bounds(SUPPLIER, sector[:, None], home)
-    at_home = groups.sample_by_capacity(lo_h, hi_h, rng.random((n_awards, n_lots)))
-    cand = np.concatenate([anywhere, at_home[:, :, None]], axis=2)  # (A, L, K)
+    at_home = groups.sample_by_capacity(lo_h[:, :, None], hi_h[:, :, None], rng.random((n_awards, n_lots, k_home)))
+    cand = np.concatenate([anywhere, at_home], axis=2)  # (A, L, K)
     valid = cand >= 0
     row = np.where(valid, cand, 0)
     sc = firms.country[row].astype(np.int64)
@@ -52,8 +54,10 @@ def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, param
     price = firms.unit_cost[row] * (1.0 + params.markup) * (1.0 + friction)
     tariff = rules.tariff_comp[p3, sc] * (1.0 - rules.duty_free[p3] * (b3 == p3))
     landed = price * (1.0 + tariff)
+    lead = (firms.backlog[row] + lot_units[:, None, None]) / np.maximum(firms.capacity[row], 1e-12)
+    lateness = params.lead_time_weight * np.maximum(lead - params.lead_time_ref, 0.0)
     score = (params.quality_weight * np.log(firms.quality[row])
-             - np.log(landed * (1.0 + params.sourcing_home_bias * (sc != p3)))
+             - np.log(landed * (1.0 + params.sourcing_home_bias * (sc != p3)) * (1.0 + lateness))
              + params.bid_noise * rng.standard_normal(valid.shape))
 
     in_buyer = valid & (sc == b3)
