@@ -1,0 +1,142 @@
+"""The `ntib` command: run a scenario, list scenarios, or run the demo comparison.
+
+Every user error ends in one line on stderr naming what is wrong and what is allowed, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from model.errors import InputError
+from model.model import DEFAULT_FIRM_SCALE
+from model.scenario import MAX_YEARS, load_scenario, scenario_names
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line instead of usage text."""
+
+    def error(self, message: str):
+        raise InputError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _int_in(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: {low} to {high}")
+        return value
+    return parse
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 2], got {text!r}") from None
+    if not 0 < value <= 2:
+        raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: above 0 up to 2 (1 = full population)")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ntib", description="Five Eyes defence-industrial-base model")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run one scenario and print its outcomes")
+    run.add_argument("--scenario", default="status_quo", help="a named scenario or a TOML file (default status_quo)")
+    run.add_argument("--years", type=_int_in(1, MAX_YEARS), default=20, help="run length in years (default 20)")
+    run.add_argument("--seed", type=_int_in(0, 2**32 - 1), default=1, help="random seed (default 1)")
+    run.add_argument("--firm-scale", type=_scale, default=DEFAULT_FIRM_SCALE,
+                     help=f"share of the real firm population (default {DEFAULT_FIRM_SCALE}; 1 = about 124,000 firms)")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a lever or parameter, e.g. USA.preference_margin=0.2 (repeatable)")
+    run.add_argument("--out", type=Path, help="folder for the time series, summary, manifest and figures")
+    run.add_argument("--json", action="store_true", help="print one JSON object instead of the readable summary")
+
+    sub.add_parser("scenarios", help="list the named scenarios")
+
+    demo = sub.add_parser("demo", help="status quo against full NTIB integration: table and figures")
+    demo.add_argument("--seeds", type=_int_in(1, 100), default=5, help="seeds per scenario (default 5)")
+    demo.add_argument("--years", type=_int_in(1, MAX_YEARS), default=20, help="run length in years (default 20)")
+    demo.add_argument("--out", type=Path, default=Path("out/demo"), help="folder for figures (default out/demo)")
+    return parser
+
+
+def cmd_scenarios() -> None:
+    for name in scenario_names():
+        spec = load_scenario(name)
+        print(f"{name:16s} {spec.description}")
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from model.figures import standard_figures
+    from model.output import manifest, staged, write_json, writable_dir
+    from model.runs import run_one
+
+    spec = load_scenario(args.scenario, args.set)
+    if args.out is not None:
+        writable_dir(args.out)
+    summary, ts, flows = run_one(spec, args.seed, args.years, args.firm_scale)
+    if args.out is not None:
+        with staged(args.out) as tmp:
+            write_json(tmp / "summary.json", summary)
+            ts.to_csv(tmp / "timeseries.csv", index=False)
+            standard_figures(ts.assign(scenario=spec.name, seed=args.seed), {spec.name: flows}, args.years, tmp)
+            write_json(tmp / "manifest.json", manifest(
+                scenario=spec.name, scenario_source=spec.source, overrides=args.set, seed=args.seed,
+                years=args.years, firm_scale=args.firm_scale, params=spec.params))
+    if args.json:
+        print(json.dumps(summary, allow_nan=False))
+    else:
+        print(readable(summary))
+        if args.out is not None:
+            print(f"\nwrote {args.out}/ (summary.json, timeseries.csv, figures, manifest.json)")
+
+
+def readable(s: dict) -> str:
+    """A short terminal summary of one run."""
+    pct = lambda v: "  n/a" if v is None else f"{100 * v:5.1f}%"  # noqa: E731
+    lines = [f"scenario {s['scenario']}  seed {s['seed']}  {s['start']}-{s['end']}  firm_scale {s['firm_scale']}",
+             f"integration index {pct(s['integration_index'])}   active firms {sum(s['firms_active'].values())}",
+             "", "country  foreign  to-US   tech  unit-cost  firms   HHI"]
+    for c in s["firms_active"]:
+        lines.append(f"{c:7s} {pct(s['foreign_share'].get(c))} {pct(s['us_share'].get(c, None))}"
+                     f" {s['tech'][c] or float('nan'):6.3f} {s['unit_cost_index'][c] or float('nan'):9.3f}"
+                     f" {s['firms_active'][c]:6d} {s['hhi'][c] or float('nan'):5.2f}")
+    pairs = ", ".join(f"{k} {v['active']}+{v['completed']}" for k, v in s["codev_pairs"].items()) or "none"
+    lines += ["", f"co-development (active+completed): {pairs}",
+              f"money: governments paid {s['money']['government_paid']:.1f}, firms received "
+              f"{s['money']['firms_received']:.1f}, tariffs {s['money']['tariff_revenue']:.1f} (US$bn)"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "scenarios":
+            cmd_scenarios()
+        elif args.command == "run":
+            cmd_run(args)
+        elif args.command == "demo":
+            from model.demo import demo
+            demo(args.seeds, args.years, args.out)
+    except InputError as exc:
+        print(f"ntib: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ntib: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    sys.exit(main())
