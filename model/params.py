@@ -21,8 +21,8 @@ class Params:
     # Bidding and awards
     markup: float = _p(0.10, 0.0, 1.0, "firm markup over unit cost (assumption)")
     quality_weight: float = _p(1.5, 0.0, 5.0, "exponent on quality in bid scores (tuned)")
-    bid_noise: float = _p(0.30, 0.0, 2.0, "s.d. of log fit-to-requirement noise in bid scores (tuned)")
-    home_bias: float = _p(0.40, 0.0, 2.0, "evaluated-price penalty on foreign offers beyond the written rules: "
+    bid_noise: float = _p(0.15, 0.0, 2.0, "s.d. of log fit-to-requirement noise in bid scores (tuned)")
+    home_bias: float = _p(0.35, 0.0, 2.0, "evaluated-price penalty on foreign offers beyond the written rules: "
                           "government-unique processes, tender access (tuned)")
     lead_time_ref: float = _p(4.0, 0.0, 40.0, "quarters of backlog a buyer accepts without penalty (assumption)")
     lead_time_weight: float = _p(0.15, 0.0, 1.0, "evaluated-price penalty per quarter of lead time above the reference (assumption)")
@@ -68,7 +68,7 @@ class Params:
     entry_margin: float = _p(0.10, -1.0, 1.0, "profit margin of a country-sector that attracts entrants (assumption)")
     entry_rate: float = _p(0.005, 0.0, 1.0, "quarterly entrants per active supplier in an attractive country-sector (assumption)")
     # Initial state
-    tech_gap: float = _p(0.18, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
+    tech_gap: float = _p(0.20, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
     experience_quarters: float = _p(80.0, 1.0, 400.0, "initial cumulative output, in quarters of initial capacity: "
                                     "the steady state of the experience depreciation below")
     size_sigma: float = _p(1.0, 0.0, 3.0, "s.d. of log firm size within a country-sector (assumption)")

@@ -1,0 +1,16 @@
+"""status_quo meets each DESIGN §5 target, over ten seeds, within the band docs/calibration.md states."""
+
+import numpy as np
+import pytest
+
+from model import NTIBModel
+from model.calibration import target_values
+from model.country_data import country_data
+
+
+@pytest.mark.slow
+def test_status_quo_meets_the_calibration_targets():
+    values = [target_values(NTIBModel("status_quo", seed=s, years=20).run()) for s in range(1, 11)]
+    for key, target in country_data().targets.items():
+        mean = np.mean([v[key] for v in values])
+        assert target["low"] <= mean <= target["high"], f"{key}: {mean:.3f} outside {target['low']}-{target['high']}"

@@ -1,0 +1,80 @@
+"""The ntib command end to end, as a user runs it: output contract, reproducibility, errors, atomic --out."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+NTIB = [sys.executable, "-m", "model.cli"]
+
+
+def ntib(*args, **kw):
+    return subprocess.run([*NTIB, *args], capture_output=True, text=True, timeout=300, **kw)
+
+
+def test_run_json_prints_exactly_one_object_and_is_byte_identical():
+    args = ("run", "--scenario", "status_quo", "--years", "20", "--seed", "1", "--json")
+    first, second = ntib(*args), ntib(*args)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    lines = [line for line in first.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1
+    data = json.loads(lines[0])
+    assert data["scenario"] == "status_quo" and data["seed"] == 1 and data["years"] == 20
+    assert set(data["foreign_share"]) == {"USA", "GBR", "CAN", "AUS", "NZL", "EUR"}
+    other = json.loads(ntib("run", "--years", "20", "--seed", "2", "--json").stdout)
+    assert other["flows"] != data["flows"]
+
+
+def test_scenarios_lists_each_with_a_description():
+    out = ntib("scenarios")
+    assert out.returncode == 0
+    names = [line.split()[0] for line in out.stdout.splitlines()]
+    assert "status_quo" in names and "full_ntib" in names and len(names) >= 8
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("run", "--years", "0"), "--years"),
+    (("run", "--years", "abc"), "--years"),
+    (("run", "--seed", "-1"), "--seed"),
+    (("run", "--firm-scale", "5"), "--firm-scale"),
+    (("run", "--bogus"), "unrecognized arguments"),
+    (("run", "--scenario", "nowhere"), "not found"),
+    (("run", "--set", "USA.nonsense=1"), "unknown lever 'nonsense'"),
+    (("run", "--set", "USA.content_min=7"), "out of range"),
+    (("frobnicate",), "invalid choice"),
+])
+def test_bad_input_gets_one_line_and_nonzero_exit(args, fragment):
+    out = ntib(*args)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0]
+
+
+def test_out_writes_results_with_manifest(tmp_path):
+    out = ntib("run", "--years", "3", "--out", str(tmp_path / "res"), "--set", "USA.preference_margin=0.3")
+    assert out.returncode == 0, out.stderr
+    files = {p.name for p in (tmp_path / "res").iterdir()}
+    assert {"summary.json", "timeseries.csv", "manifest.json", "integration_index.png", "flows_heatmap.png",
+            "technology.png", "unit_cost_index.png"} <= files
+    manifest = json.loads((tmp_path / "res" / "manifest.json").read_text())
+    assert manifest["overrides"] == ["USA.preference_margin=0.3"] and manifest["seed"] == 1
+    assert manifest["params"]["home_bias"] > 0 and manifest["versions"]["mesa"].startswith("3.")
+    assert not [p for p in (tmp_path / "res").iterdir() if p.name.startswith(".staging")]
+
+
+def test_bad_input_writes_nothing_to_out(tmp_path):
+    target = tmp_path / "res"
+    out = ntib("run", "--out", str(target), "--set", "USA.content_min=9")
+    assert out.returncode == 2
+    assert not target.exists() or not any(target.iterdir())
+
+
+def test_unwritable_out_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    out = ntib("run", "--years", "1", "--out", str(blocker / "sub"))
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "--out" in out.stderr

@@ -1,0 +1,112 @@
+"""Scenario files and --set overrides: the shipped files load, and every kind of mistake is refused clearly."""
+
+import numpy as np
+import pytest
+
+from model.countries import C, S
+from model.errors import InputError
+from model.scenario import load_scenario, parse_set, scenario_names
+
+SHIPPED = {"status_quo", "pre_2025", "full_ntib", "america_first", "aukus_only", "allied_hedging",
+           "ntib_expansion", "demand_surge"}
+
+
+def test_all_named_scenarios_ship_and_load():
+    assert SHIPPED <= set(scenario_names())
+    for name in scenario_names():
+        spec = load_scenario(name)
+        assert spec.name == name and spec.description
+
+
+def test_status_quo_carries_the_brief_values():
+    spec = load_scenario("status_quo")
+    usa = spec.policies["USA"]
+    assert usa.preference_margin[C["NZL"]] == 0.5
+    assert usa.qualifying[C["GBR"]] and usa.qualifying[C["CAN"]] and usa.qualifying[C["AUS"]]
+    assert not usa.qualifying[C["NZL"]]
+    assert usa.content_min == 0.65
+    assert spec.schedules["USA"] == [(16, {"content_min": 0.75})]  # 2029Q1 is quarter 16
+    assert usa.tariff_end_items[C["CAN"]] == 0.35 and usa.tariff_metals[C["GBR"]] == 0.25
+    assert spec.policies["CAN"].offset_rate == 1.0
+    assert usa.sovereign_sectors[S["maritime"]]
+
+
+def test_extends_merges_tables_and_keeps_the_rest():
+    full = load_scenario("full_ntib")
+    usa = full.policies["USA"]
+    assert usa.ntib_treatment and usa.tariff_end_items[C["CAN"]] == 0.0
+    assert usa.tariff_end_items[C["EUR"]] == 0.20  # inherited from status_quo
+    assert usa.preference_margin[C["NZL"]] == 0.5  # inherited; NZL is now qualifying instead
+
+
+def test_set_overrides_levers_params_and_partners():
+    spec = load_scenario("status_quo", ["USA.preference_margin=0.2", "USA.tariff_end_items.CAN=0",
+                                        "params.home_bias=0.1", "CAN.adaptation.mode=reciprocal",
+                                        'alliance.ntib_members=["USA","CAN"]'])
+    usa = spec.policies["USA"]
+    assert np.allclose(usa.preference_margin, 0.2)
+    assert usa.tariff_end_items[C["CAN"]] == 0.0 and usa.tariff_end_items[C["GBR"]] == 0.10
+    assert spec.params.home_bias == 0.1
+    assert spec.policies["CAN"].adaptation.mode == "reciprocal"
+    assert spec.policies["CAN"].adaptation.settings["lag"] == 2
+    assert spec.ntib_members.sum() == 2
+
+
+@pytest.mark.parametrize("text, expected", [("0.5", 0.5), ("true", True), ("[1, 2]", [1, 2]),
+                                            ("reciprocal", "reciprocal"), ('"x y"', "x y")])
+def test_parse_set_values(text, expected):
+    assert parse_set(f"a.b={text}") == (["a", "b"], expected)
+
+
+BAD_FILES = {
+    "unknown top key": ("[USAA]\ncontent_min = 0.5\n", "unknown key 'USAA'"),
+    "unknown lever": ("[USA]\nbuy_american = 0.5\n", "unknown lever 'buy_american'"),
+    "out of range": ("[USA]\ncontent_min = 1.5\n", "USA.content_min: 1.5 is out of range"),
+    "wrong type": ("[USA]\ncontent_min = \"high\"\n", "expected a number"),
+    "unknown partner": ("[USA]\ntariff_end_items = { FRA = 0.1 }\n", "unknown country 'FRA'"),
+    "unknown sector": ("[USA]\nsovereign_sectors = [\"naval\"]\n", "unknown name 'naval'"),
+    "schedule before start": ("[[USA.schedule]]\nat = 2019\ncontent_min = 0.7\n", "outside the model's time"),
+    "schedule bad date": ("[[USA.schedule]]\nat = \"2029-01\"\ncontent_min = 0.7\n", "expected a year"),
+    "schedule without lever": ("[[USA.schedule]]\nat = 2030\n", "sets no lever"),
+    "bad adaptation mode": ("[CAN]\nadaptation = { mode = \"angry\" }\n", "unknown mode"),
+    "bad adaptation key": ("[CAN]\nadaptation = { mode = \"reciprocal\", step = 1 }\n", "unknown setting"),
+    "bad param": ("[params]\nmarkup = -1\n", "params.markup"),
+    "unknown param": ("[params]\nmarkups = 0.1\n", "unknown key 'markups'"),
+    "bad shock": ("[[shocks]]\nkind = \"war\"\nat = 2027\nfactor = 2\n", "kind"),
+    "truncated": ("[USA\ncontent_min = 0.5\n", "not valid TOML"),
+    "extends unknown": ("extends = \"nowhere\"\n", "not found"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_scenario_files_are_refused_with_file_and_key(tmp_path, case):
+    text, fragment = BAD_FILES[case]
+    path = tmp_path / "mine.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        load_scenario(str(path))
+    message = str(err.value)
+    assert fragment in message
+    assert "\n" not in message
+    if case != "extends unknown":
+        assert str(path) in message
+
+
+def test_extends_cycle_is_refused(tmp_path):
+    (tmp_path / "a.toml").write_text(f'extends = "{tmp_path / "b.toml"}"\n')
+    (tmp_path / "b.toml").write_text(f'extends = "{tmp_path / "a.toml"}"\n')
+    with pytest.raises(InputError, match="cycle"):
+        load_scenario(str(tmp_path / "a.toml"))
+
+
+@pytest.mark.parametrize("assignment, fragment", [
+    ("USA.preference_margin", "expected KEY=VALUE"),
+    ("USA..x=1", "bad key"),
+    ("USA.content_min=2", "out of range"),
+    ("USA.tariff_end_items.XYZ=0.1", "unknown country 'XYZ'"),
+    ("params.nope=1", "unknown key 'nope'"),
+    ("USA.content_min=@", "cannot read value"),
+])
+def test_bad_set_values_are_refused(assignment, fragment):
+    with pytest.raises(InputError, match=fragment.replace("(", r"\(")):
+        load_scenario("status_quo", [assignment])
