@@ -15,7 +15,7 @@ from scipy import stats  # noqa: E402
 from model.countries import COUNTRIES  # noqa: E402
 
 PRODUCERS = [c for c in COUNTRIES if c != "ROW"]
-COLOURS = dict(zip(PRODUCERS, ("#1f4e9c", "#c8102e", "#d52b1e", "#00843d", "#111111", "#f2a900")))
+COLOURS = dict(zip(PRODUCERS, ("#1f4e9c", "#c8102e", "#8e44ad", "#00843d", "#111111", "#f2a900")))
 
 
 def year_of(quarter: pd.Series) -> pd.Series:
@@ -83,7 +83,7 @@ def by_country_over_time(ts: pd.DataFrame, prefix: str, ylabel: str, title: str,
 
 def flows_heatmap(flows: dict[str, np.ndarray], years: float, path: Path) -> list[Path]:
     """Buyer x supplier value per year (US$bn, mean over seeds), one panel per scenario, log colour scale."""
-    fig, axes = plt.subplots(1, len(flows), figsize=(5.5 * len(flows), 4.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(flows), figsize=(5.5 * len(flows) + 1, 4.8), squeeze=False, layout="constrained")
     peak = max(float(m.max()) for m in flows.values()) / years
     norm = matplotlib.colors.LogNorm(vmin=max(peak * 1e-4, 1e-3), vmax=peak)
     for ax, (name, matrix) in zip(axes[0], flows.items()):
