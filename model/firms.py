@@ -25,6 +25,7 @@ COLUMNS: dict[str, type] = {
     "unit_cost": np.float64,  # own unit cost now: base_cost * cum_output ** b
     "capacity": np.float64,  # units a quarter
     "backlog": np.float64,  # units ordered, not yet delivered
+    "delivered": np.float64,  # units delivered last quarter
     "cash": np.float64,  # US$bn
     "revenue_ema": np.float64,  # smoothed quarterly receipts
     "profit_ema": np.float64,  # smoothed quarterly change in cash

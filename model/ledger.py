@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.countries import N_COUNTRIES
+from model.countries import N_COUNTRIES, N_SECTORS
 
 WINDOW = 4
 
@@ -25,6 +25,8 @@ class Ledger:
         self.q_tenders = np.zeros(N_COUNTRIES)  # value put out to tender by each buyer
         self.q_unawarded = np.zeros(N_COUNTRIES)
         self.q_capability = np.zeros(N_COUNTRIES)  # units x quality bought by each buyer
+        self.q_ordered = np.zeros(N_SECTORS)  # end-item units ordered, by sector
+        self.last_ordered = np.zeros(N_SECTORS)
         self.q_gov_paid = 0.0
         self.q_tariffs = 0.0
         self.q_offsets = 0.0
@@ -59,6 +61,7 @@ class Ledger:
         self.capability += self.q_capability
         self.last_gov_paid, self.last_firm_received, self.last_tariffs = (
             self.q_gov_paid, firm_received, self.q_tariffs)
+        self.last_ordered = self.q_ordered
         self.gov_paid += self.q_gov_paid
         self.firm_received += firm_received
         self.tariff_revenue += self.q_tariffs
@@ -69,4 +72,5 @@ class Ledger:
         self.q_tenders = np.zeros(N_COUNTRIES)
         self.q_unawarded = np.zeros(N_COUNTRIES)
         self.q_capability = np.zeros(N_COUNTRIES)
+        self.q_ordered = np.zeros(N_SECTORS)
         self.q_gov_paid = self.q_tariffs = self.q_offsets = 0.0

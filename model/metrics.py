@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.countries import C, COUNTRIES, FE_MASK, FIVE_EYES, N_COUNTRIES, N_SECTORS, PRIME, pair_key
+from model.countries import C, COUNTRIES, FE_MASK, FIVE_EYES, N_COUNTRIES, N_SECTORS, PRIME, SECTORS, pair_key
 
 if TYPE_CHECKING:
     from model.model import NTIBModel
@@ -148,6 +148,35 @@ def capability_per_dollar(m: NTIBModel) -> dict[str, float]:
     return {c: float(cap[i] / paid[i]) if paid[i] > 0 else float("nan") for i, c in enumerate(COUNTRIES)}
 
 
+def _prime_sums(m: NTIBModel, values: np.ndarray) -> np.ndarray:
+    f = m.firms
+    return np.bincount(f.sector, np.where(f.active & (f.tier == PRIME), values, 0.0), minlength=N_SECTORS)
+
+
+def ordered(m: NTIBModel) -> dict[str, float]:
+    """End-item units ordered last quarter, by sector: the demand a surge raises."""
+    return {s: float(v) for s, v in zip(SECTORS, m.ledger.last_ordered)}
+
+
+def delivered(m: NTIBModel) -> dict[str, float]:
+    """End-item units the primes delivered last quarter, by sector: the demand met."""
+    return {s: float(v) for s, v in zip(SECTORS, _prime_sums(m, m.firms.delivered))}
+
+
+def lead_time(m: NTIBModel) -> dict[str, float]:
+    """Quarters of work in hand (prime backlog / capacity) by sector: how far behind orders the base runs."""
+    cap = _prime_sums(m, m.firms.capacity)
+    backlog = _prime_sums(m, m.firms.backlog)
+    return {s: float(b / c) if c > 0 else float("nan") for s, b, c in zip(SECTORS, backlog, cap)}
+
+
+def utilisation(m: NTIBModel) -> float:
+    """Share of all active firms' capacity (valued at unit cost) used last quarter; 1 - this is surge headroom."""
+    f = m.firms
+    cap = float(np.sum(f.capacity * f.unit_cost, where=f.active))
+    return float(np.sum(f.delivered * f.unit_cost, where=f.active)) / cap if cap > 0 else float("nan")
+
+
 def money_gap(m: NTIBModel) -> float:
     """Last quarter's government payments less firm receipts and tariff revenue: zero up to rounding."""
     led = m.ledger
@@ -172,6 +201,10 @@ REPORTERS = {
     "codev_density": codev_density,
     "capability_per_dollar": capability_per_dollar,
     "barrier": effective_barrier,
+    "ordered": ordered,
+    "delivered": delivered,
+    "lead_time": lead_time,
+    "utilisation": utilisation,
     "money_gap": money_gap,
 }
 

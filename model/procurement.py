@@ -102,5 +102,6 @@ def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, params: P
     np.add.at(ledger.q_prime, (who, x[j]), v)
     np.add.at(ledger.q_flows, (who, x[j]), v)  # sourcing moves the component part to the suppliers
     np.add.at(ledger.q_capability, who, units * firms.quality[win])
+    ledger.q_ordered += np.bincount(sector[tender], units, minlength=len(ledger.q_ordered))
     return Awards(firm=win, buyer=who, value=v, units=units, offset=offset_rate[tender, j] * v,
                   content_bound=domestic[tender, j])
