@@ -41,7 +41,8 @@ def _band(ax, ts: pd.DataFrame, column: str, label: str, colour=None, style: str
     ax.fill_between(wide.index, (mean - half) * scale, (mean + half) * scale, alpha=0.2, color=line.get_color())
 
 
-def _save(fig, path: Path) -> list[Path]:
+def save(fig, path: Path) -> list[Path]:
+    """Write a figure as PNG and SVG beside each other and close it."""
     fig.tight_layout()
     out = [path.with_suffix(".png"), path.with_suffix(".svg")]
     for p in out:
@@ -60,7 +61,7 @@ def integration_over_time(ts: pd.DataFrame, path: Path) -> list[Path]:
     ax.set_title("Integration of the Five Eyes defence industrial base")
     ax.legend(frameon=False)
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def by_country_over_time(ts: pd.DataFrame, prefix: str, ylabel: str, title: str, path: Path) -> list[Path]:
@@ -78,15 +79,20 @@ def by_country_over_time(ts: pd.DataFrame, prefix: str, ylabel: str, title: str,
     axes[0][0].set_ylabel(ylabel)
     axes[0][-1].legend(frameon=False, fontsize=8)
     fig.suptitle(title)
-    return _save(fig, path)
+    return save(fig, path)
 
 
-def flows_heatmap(flows: dict[str, np.ndarray], years: float, path: Path) -> list[Path]:
+def flows_heatmap(flows: dict[str, np.ndarray], years: float, path: Path, columns: int = 4) -> list[Path]:
     """Buyer x supplier value per year (US$bn, mean over seeds), one panel per scenario, log colour scale."""
-    fig, axes = plt.subplots(1, len(flows), figsize=(5.5 * len(flows) + 1, 4.8), squeeze=False, layout="constrained")
+    ncols = min(columns, len(flows))
+    nrows = -(-len(flows) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.5 * ncols + 1, 4.8 * nrows), squeeze=False,
+                             layout="constrained")
     peak = max(float(m.max()) for m in flows.values()) / years
     norm = matplotlib.colors.LogNorm(vmin=max(peak * 1e-4, 1e-3), vmax=peak)
-    for ax, (name, matrix) in zip(axes[0], flows.items()):
+    for ax in axes.flat[len(flows):]:
+        ax.set_visible(False)
+    for ax, (name, matrix) in zip(axes.flat, flows.items()):
         per_year = matrix[:, : len(PRODUCERS)] / years
         im = ax.imshow(np.where(per_year > 0, per_year, np.nan), cmap="viridis", norm=norm)
         ax.set_xticks(range(len(PRODUCERS)), PRODUCERS)
@@ -99,7 +105,7 @@ def flows_heatmap(flows: dict[str, np.ndarray], years: float, path: Path) -> lis
                 if per_year[i, j] >= 0.05:
                     ax.text(j, i, f"{per_year[i, j]:.1f}", ha="center", va="center", fontsize=7,
                             color="white" if per_year[i, j] < peak / 10 else "black")
-    fig.colorbar(im, ax=axes[0].tolist(), label="US$bn a year (constant 2024)", shrink=0.8)
+    fig.colorbar(im, ax=axes.ravel().tolist(), label="US$bn a year (constant 2024)", shrink=0.8)
     fig.suptitle("Who buys from whom: end items and components")
     fig.savefig(path.with_suffix(".png"), dpi=130)
     fig.savefig(path.with_suffix(".svg"))

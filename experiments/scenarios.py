@@ -1,0 +1,97 @@
+"""Every named scenario over common seeds: where each policy world ends up, and how it gets there.
+
+Writes key_outcomes.png (bars with 95 % intervals), integration_over_time.png and us_foreign_share.png
+(bands over seeds), flows_heatmap.png (one panel per scenario), and scenario_outcomes.csv/.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from model.experiment import Point
+from model.figures import flows_heatmap, mean_ci, save, year_of
+from model.scenario import scenario_names
+from model.study import ci_text, flows_matrix, main, parser, report, sweep, write_table
+
+ALLIES = ("GBR", "CAN", "AUS", "NZL")
+# (column label, unit, function of the flat run rows)
+OUTCOMES = [
+    ("integration index", "% of Five Eyes procurement", lambda r: 100 * r["integration_index"]),
+    ("US foreign share", "% of US procurement", lambda r: 100 * r["foreign_share.USA"]),
+    ("allies' foreign share", "% of allied procurement, mean of four",
+     lambda r: 100 * r[[f"foreign_share.{c}" for c in ALLIES]].mean(axis=1)),
+    ("Canada to the US", "% of Canadian procurement", lambda r: 100 * r["us_share.CAN"]),
+    ("Five Eyes co-development", "programmes begun, run total",
+     lambda r: r[[c for c in r.columns if c.startswith("codev.") and "EUR" not in c]].sum(axis=1)),
+    ("allied technology", "mean quality, 2025 US = 1", lambda r: r[[f"tech.{c}" for c in ALLIES]].mean(axis=1)),
+    ("US unit-cost index", "2025Q1 = 1", lambda r: r["unit_cost_index.USA"]),
+    ("US capability per dollar", "quality-units per US$bn", lambda r: r["capability_per_bn.USA"]),
+]
+
+
+def build() -> argparse.ArgumentParser:
+    return parser("scenarios.py", __doc__.splitlines()[0], runs=len(scenario_names()), seeds=10,
+                  runs_help="how many of the named scenarios to run, in alphabetical order")
+
+
+def run(args: argparse.Namespace) -> None:
+    names = scenario_names()[: args.runs]
+    design, res = sweep(args, "scenarios", [Point.of(n) for n in names])
+    runs, ts = res.runs, res.series.assign(year=lambda d: year_of(d["quarter"]))
+    table = pd.DataFrame({"scenario": names})
+    for label, unit, get in OUTCOMES:
+        values = runs.assign(v=get(runs)).groupby("scenario", sort=False)["v"]
+        table[f"{label} ({unit})"] = [ci_text(values.get_group(n)) if n in values.groups else "n/a" for n in names]
+    with report(args, design, res) as out:
+        key_outcomes(runs, names, out)
+        over_time(ts, names, "integration_index", 100, "integration index (% of Five Eyes\nprocurement to another"
+                  " Five Eyes country)", "Integration over time, by scenario", out / "integration_over_time")
+        over_time(ts, names, "foreign_share.USA", 100, "US foreign share (% of US end-item\nprocurement, "
+                  "four-quarter window)", "US purchases from foreign primes", out / "us_foreign_share")
+        flows_heatmap({n: flows_matrix(runs[runs["scenario"] == n]) for n in names}, args.years,
+                      out / "flows_heatmap")
+        write_table(table, out, "scenario_outcomes", "Outcomes by scenario",
+                    f"Mean ± 95 % confidence half-width over {args.seeds} common seeds, {args.years} years from "
+                    "2025Q1; run totals (shares) and end state (technology, cost).")
+    print(table.rename(columns=lambda c: c.split(" (")[0]).to_string(index=False))
+
+
+def key_outcomes(runs: pd.DataFrame, names: list[str], out) -> None:
+    """One panel per outcome, a bar per scenario with its 95 % interval over seeds."""
+    fig, axes = plt.subplots(2, 4, figsize=(17, 8))
+    colours = plt.get_cmap("tab10")(np.arange(len(names)) % 10)
+    for ax, (label, unit, get) in zip(axes.flat, OUTCOMES):
+        v = runs.assign(v=get(runs))
+        stats = [mean_ci(v.loc[v["scenario"] == n, "v"]) for n in names]
+        ax.bar(range(len(names)), [m for m, _ in stats], yerr=[h for _, h in stats], color=colours, capsize=3)
+        ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=8)
+        ax.set_title(label, fontsize=10)
+        ax.set_ylabel(unit, fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle("Key outcomes by scenario (mean and 95 % interval over seeds)")
+    save(fig, out / "key_outcomes")
+
+
+def over_time(ts: pd.DataFrame, names: list[str], column: str, scale: float, ylabel: str, title: str,
+              path) -> None:
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for n in names:
+        wide = ts[ts["scenario"] == n].pivot_table(index="year", columns="seed", values=column)
+        mean, half = mean_ci(wide.T)
+        line, = ax.plot(wide.index, mean * scale, label=n)
+        ax.fill_between(wide.index, (mean - half) * scale, (mean + half) * scale, alpha=0.15, color=line.get_color())
+    ax.set_xlabel("year")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title + " (mean, 95 % band over seeds)")
+    ax.legend(frameon=False, fontsize=8, ncol=2)
+    ax.grid(alpha=0.3)
+    save(fig, path)
+
+
+if __name__ == "__main__":
+    sys.exit(main(run, build))
