@@ -26,7 +26,7 @@ OUTCOMES = [
     ("allies' foreign share", "% of allied procurement, mean of four",
      lambda r: 100 * r[[f"foreign_share.{c}" for c in ALLIES]].mean(axis=1)),
     ("Canada to the US", "% of Canadian procurement", lambda r: 100 * r["us_share.CAN"]),
-    ("Five Eyes co-development", "programmes begun, run total",
+    ("Five Eyes co-development", "programmes active or completed",
      lambda r: r[[c for c in r.columns if c.startswith("codev.") and "EUR" not in c]].sum(axis=1)),
     ("allied technology", "mean quality, 2025 US = 1", lambda r: r[[f"tech.{c}" for c in ALLIES]].mean(axis=1)),
     ("US unit-cost index", "2025Q1 = 1", lambda r: r["unit_cost_index.USA"]),
