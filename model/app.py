@@ -1,0 +1,81 @@
+"""The interactive page: `solara run model/app.py` (or `ntib viz`). Pick a scenario, move the levers, press Reset
+to rebuild the model from them, then Step or play and watch integration emerge.
+
+The lever sliders are off by default (the page then shows the plain scenario); ticking "Set the US levers" applies
+the three US sliders, and the two selects override the scenario only when they say so. Every setting becomes an
+ordinary `--set` override through model.knobs, so what the page runs is reproducible with `ntib run`.
+"""
+
+import sys
+from pathlib import Path
+
+if __name__ == "__main__":
+    # `solara run model/app.py` executes this file as a script with its folder first on sys.path, where
+    # model/model.py would shadow the `model` package.
+    _here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _here]
+
+import solara  # noqa: E402
+from mesa.visualization import SolaraViz  # noqa: E402
+
+from model.knobs import ADAPTATION_MODES, adaptation_overrides, knob_overrides  # noqa: E402
+from model.model import DEFAULT_FIRM_SCALE, NTIBModel  # noqa: E402
+from model.scenario import scenario_names  # noqa: E402
+from model.viz import PANELS  # noqa: E402
+
+SCENARIO_VALUE = "scenario"  # a select left here keeps what the scenario file says
+NTIB_CHOICES = {"on": 1.0, "off": 0.0}
+
+
+def lever_overrides(us_levers: bool, us_preference: float, tariff_level: float, export_friction: float,
+                    ntib_treatment: str, adaptation: str) -> list[str]:
+    """The sidebar's lever settings as `--set` assignments (empty when every lever is left to the scenario)."""
+    out: list[str] = []
+    if us_levers:
+        for name, value in (("us_preference", us_preference), ("tariff_level", tariff_level),
+                            ("export_friction", export_friction)):
+            out += knob_overrides(name, value)
+    if ntib_treatment != SCENARIO_VALUE:
+        out += knob_overrides("ntib_treatment", NTIB_CHOICES[ntib_treatment])
+    if adaptation != SCENARIO_VALUE:
+        out += adaptation_overrides(adaptation)
+    return out
+
+
+class ExploreModel(NTIBModel):
+    """NTIBModel built from the sidebar's keyword arguments, as SolaraViz's Reset passes them."""
+
+    def __init__(self, scenario: str = "status_quo", seed: int = 1, years: int = 20,
+                 firm_scale: float = DEFAULT_FIRM_SCALE, us_levers: bool = False, us_preference: float = 0.5,
+                 tariff_level: float = 0.1, export_friction: float = 0.4, ntib_treatment: str = SCENARIO_VALUE,
+                 adaptation: str = SCENARIO_VALUE) -> None:
+        self.overrides = lever_overrides(us_levers, us_preference, tariff_level, export_friction, ntib_treatment,
+                                         adaptation)
+        super().__init__(scenario, seed=seed, years=years, firm_scale=firm_scale, overrides=self.overrides)
+
+
+def _slider(label: str, value: float, low: float, high: float, step: float) -> dict:
+    return {"type": "SliderFloat", "label": label, "value": value, "min": low, "max": high, "step": step}
+
+
+MODEL_PARAMS = {
+    "scenario": {"type": "Select", "label": "Scenario", "value": "status_quo", "values": scenario_names()},
+    "seed": {"type": "SliderInt", "label": "Seed", "value": 1, "min": 1, "max": 100, "step": 1},
+    "years": 20,
+    "firm_scale": _slider("Firm population scale (1 = about 124,000 firms)", DEFAULT_FIRM_SCALE, 0.004, 0.05, 0.002),
+    "us_levers": {"type": "Checkbox", "label": "Set the US levers below (off: the scenario's values)", "value": False},
+    "us_preference": _slider("US preference margin (share of price)", 0.5, 0.0, 1.0, 0.05),
+    "tariff_level": _slider("US tariff level on allies' goods (ad valorem)", 0.1, 0.0, 1.0, 0.05),
+    "export_friction": _slider("US export-control friction (0 licence-free, 1 all licensed)", 0.4, 0.0, 1.0, 0.05),
+    "ntib_treatment": {"type": "Select", "label": "NTIB treatment (Five Eyes)", "value": SCENARIO_VALUE,
+                       "values": [SCENARIO_VALUE, *NTIB_CHOICES]},
+    "adaptation": {"type": "Select", "label": "Adaptation of Five Eyes governments", "value": SCENARIO_VALUE,
+                   "values": [SCENARIO_VALUE, *ADAPTATION_MODES]},
+}
+
+
+@solara.component
+def Page() -> None:
+    """One model per browser session: a module-level instance would be shared, and stepped, by every open tab."""
+    model = solara.use_memo(ExploreModel, dependencies=[])
+    SolaraViz(model, components=PANELS, model_params=MODEL_PARAMS, name="Five Eyes defence industrial base")
