@@ -1,0 +1,86 @@
+"""US tariff level against US export-control friction toward the allies: integration and value for money.
+
+Both knobs are set on status_quo (model/knobs.py: tariff_level sets the US duty on end items and components
+from every partner; export_friction sets the share of US exports to the allies that need a licence, and the
+licence delay up to the 60-day target). Writes barriers_heatmap.png (integration index and capability per
+dollar, each cell the mean with its 95 % half-width over seeds) and barriers_heatmap.csv/.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from model.experiment import Point
+from model.figures import mean_ci, save
+from model.knobs import knob_overrides
+from model.study import main, parser, report, sweep, write_table
+
+FIVE_EYES = ("USA", "GBR", "CAN", "AUS", "NZL")
+OUTCOMES = [  # (column, label, unit, function of the flat run rows)
+    ("integration", "integration index", "% of Five Eyes procurement to another Five Eyes country",
+     lambda r: 100 * r["integration_index"]),
+    ("capability", "Five Eyes capability per dollar", "quality-units per US$bn, mean of the five buyers",
+     lambda r: r[[f"capability_per_bn.{c}" for c in FIVE_EYES]].mean(axis=1)),
+]
+
+
+def build() -> argparse.ArgumentParser:
+    return parser("barriers_heatmap.py", __doc__.splitlines()[0], runs=6, seeds=6,
+                  runs_help="grid steps per axis (tariff 0-50 %%, friction 0-1)")
+
+
+def run(args: argparse.Namespace) -> None:
+    tariffs = np.round(np.linspace(0.0, 0.5, args.runs), 4)
+    frictions = np.round(np.linspace(0.0, 1.0, args.runs), 4)
+    points = [Point.of("status_quo", [*knob_overrides("tariff_level", t), *knob_overrides("export_friction", f)],
+                       tariff=float(t), friction=float(f)) for t in tariffs for f in frictions]
+    design, res = sweep(args, "barriers_heatmap", points, series=False)
+    runs = res.runs.assign(**{col: get(res.runs) for col, _, _, get in OUTCOMES})
+    rows = []
+    for (t, f), group in runs.groupby(["tariff", "friction"]):
+        row = {"US tariff (%)": round(100 * t, 1), "export friction": f}
+        for col, label, unit, _ in OUTCOMES:
+            mean, half = mean_ci(group[col])
+            row[f"{label} mean"], row[f"{label} 95% half-width"] = float(mean), float(half)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    with report(args, design, res) as out:
+        figure(table, tariffs, frictions, out)
+        write_table(table, out, "barriers_heatmap", "US tariff level x export-control friction",
+                    f"Mean and 95 % confidence half-width over {args.seeds} common seeds; run totals over "
+                    f"{args.years} years from 2025Q1. Units: {'; '.join(f'{l}: {u}' for _, l, u, _ in OUTCOMES)}.")
+    print(table.round(3).to_string(index=False))
+
+
+def figure(table: pd.DataFrame, tariffs: np.ndarray, frictions: np.ndarray, out) -> None:
+    fig, axes = plt.subplots(1, len(OUTCOMES), figsize=(7 * len(OUTCOMES), 5.8), layout="constrained")
+    for ax, (_, label, unit, _) in zip(np.atleast_1d(axes), OUTCOMES):
+        mean = table.pivot(index="US tariff (%)", columns="export friction", values=f"{label} mean")
+        half = table.pivot(index="US tariff (%)", columns="export friction", values=f"{label} 95% half-width")
+        im = ax.imshow(mean.to_numpy(), origin="lower", cmap="viridis", aspect="auto")
+        ax.set_xticks(range(len(frictions)), [f"{f:g}" for f in frictions])
+        ax.set_yticks(range(len(tariffs)), [f"{100 * t:g}" for t in tariffs])
+        ax.set_xlabel("US export-control friction toward the allies\n(0 = licence-free, 1 = all licensed, 60 days)")
+        ax.set_ylabel("US tariff on end items and components (%)")
+        ax.set_title(label)
+        span = np.nanmax(mean.to_numpy()) - np.nanmin(mean.to_numpy())
+        for i in range(mean.shape[0]):
+            for j in range(mean.shape[1]):
+                v = mean.iat[i, j]
+                dark = v < np.nanmin(mean.to_numpy()) + 0.6 * span
+                ax.text(j, i, f"{v:.3g}\n±{half.iat[i, j]:.2g}", ha="center", va="center", fontsize=7,
+                        color="white" if dark else "black")
+        fig.colorbar(im, ax=ax, label=unit, shrink=0.85)
+    fig.suptitle("Barriers to US trade with the allies (mean ± 95 % half-width over seeds)")
+    fig.savefig(out / "barriers_heatmap.png", dpi=130)
+    fig.savefig(out / "barriers_heatmap.svg")
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    sys.exit(main(run, build))

@@ -1,0 +1,79 @@
+"""The US Buy American preference margin from 0 to 100 %, with and without the qualifying-country list.
+
+Under status_quo, offers from qualifying countries (GBR, CAN, AUS, EUR under the RDP MOUs) escape the margin,
+so it bites only on the rest; without the list it bites on every ally. Writes preference_sweep.png (four
+outcomes against the margin, 95 % bands over seeds) and preference_sweep.csv/.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from model.experiment import Point
+from model.figures import mean_ci, save
+from model.knobs import knob_overrides
+from model.study import ci_text, main, parser, report, sweep, write_table
+
+ALLIES = ("GBR", "CAN", "AUS", "NZL")
+LISTS = {"qualifying list (GBR, CAN, AUS, EUR)": [], "no qualifying list": ["USA.qualifying=[]"]}
+OUTCOMES = [  # (label, unit, function of the flat run rows)
+    ("US foreign share", "% of US end-item procurement", lambda r, y: 100 * r["foreign_share.USA"]),
+    ("integration index", "% of Five Eyes procurement to another Five Eyes country",
+     lambda r, y: 100 * r["integration_index"]),
+    ("US unit-cost index", "cost per unit of capability, 2025Q1 = 1", lambda r, y: r["unit_cost_index.USA"]),
+    ("allied sales to the US", "US$bn a year (end items and components)",
+     lambda r, y: r[[f"flows.USA.{c}" for c in ALLIES]].sum(axis=1) / y),
+]
+
+
+def build() -> argparse.ArgumentParser:
+    return parser("preference_sweep.py", __doc__.splitlines()[0], runs=11, seeds=16,
+                  runs_help="margins from 0 to 100 %% per curve")
+
+
+def run(args: argparse.Namespace) -> None:
+    margins = np.round(np.linspace(0.0, 1.0, args.runs), 4) if args.runs > 1 else np.array([0.5])
+    points = [Point.of("status_quo", [*knob_overrides("us_preference", m), *extra], margin=float(m), rules=name)
+              for name, extra in LISTS.items() for m in margins]
+    design, res = sweep(args, "preference_sweep", points, series=False)
+    runs = res.runs
+    rows = []
+    for (name, m), group in runs.groupby(["rules", "margin"], sort=False):
+        rows.append({"qualifying countries": name, "US preference margin (%)": round(100 * m, 1),
+                     **{f"{label} ({unit})": ci_text(get(group, args.years)) for label, unit, get in OUTCOMES}})
+    table = pd.DataFrame(rows)
+    with report(args, design, res) as out:
+        figure(runs, args.years, out)
+        write_table(table, out, "preference_sweep", "US preference margin sweep",
+                    f"Mean ± 95 % confidence half-width over {args.seeds} common seeds; run totals over "
+                    f"{args.years} years from 2025Q1 (unit cost: end of run). Base scenario status_quo.")
+    print(table.rename(columns=lambda c: c.split(" (")[0]).to_string(index=False))
+
+
+def figure(runs: pd.DataFrame, years: int, out) -> None:
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8), sharex=True)
+    for ax, (label, unit, get) in zip(axes.flat, OUTCOMES):
+        values = runs.assign(v=get(runs, years))
+        for name in LISTS:
+            wide = values[values["rules"] == name].pivot_table(index="margin", columns="seed", values="v")
+            mean, half = mean_ci(wide.T)
+            x = 100 * wide.index.to_numpy()
+            line, = ax.plot(x, mean, marker="o", ms=3, label=name)
+            ax.fill_between(x, mean - half, mean + half, alpha=0.2, color=line.get_color())
+        ax.set_title(label)
+        ax.set_ylabel(unit, fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel("US preference margin on non-qualifying foreign offers (%)")
+    axes[0][0].legend(frameon=False, fontsize=8)
+    fig.suptitle("Buy American preference margin (mean, 95 % band over seeds)")
+    save(fig, out / "preference_sweep")
+
+
+if __name__ == "__main__":
+    sys.exit(main(run, build))
