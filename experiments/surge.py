@@ -1,0 +1,126 @@
+"""A munitions demand surge and a US munitions supply disruption under three policy worlds: how much of the
+demand the alliance's industrial base meets, and how long it takes to get back on schedule.
+
+Shocks start in 2027Q1. Demand surge: Five Eyes munitions budgets double for 8 quarters. Supply disruption:
+US munitions capacity halves for 4 quarters. Share met = munitions units delivered / units ordered while the
+shock lasts. Quarters to recover = from the shock's start until the sector's lead time (prime backlog /
+capacity) is no more than 10 % above its level over the 4 quarters before the shock, and stays there for 4
+quarters; runs that never recover are counted, not averaged. Writes surge_outcomes.png,
+surge_delivery.png and surge_outcomes.csv/.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from model.experiment import Point
+from model.figures import mean_ci, save, year_of
+from model.study import ci_text, main, parser, report, sweep, write_table
+
+SCENARIOS = ("status_quo", "full_ntib", "america_first")
+SECTOR = "munitions_missiles"
+START, TOLERANCE, HOLD = 8, 0.10, 4  # 2027Q1; lead time at most 10 % above normal; for 4 quarters
+SHOCKS = {
+    "demand surge": ('{ kind = "demand", at = "2027Q1", quarters = 8, countries = ["USA", "GBR", "CAN", "AUS", '
+                     '"NZL"], sectors = ["munitions_missiles"], factor = 2.0 }', 8),
+    "supply disruption": ('{ kind = "supply", at = "2027Q1", quarters = 4, countries = ["USA"], '
+                          'sectors = ["munitions_missiles"], factor = 0.5 }', 4),
+}
+
+
+def build() -> argparse.ArgumentParser:
+    return parser("surge.py", __doc__.splitlines()[0], runs=len(SCENARIOS), seeds=12, years=10,
+                  runs_help="how many of status_quo, full_ntib, america_first to run")
+
+
+def run(args: argparse.Namespace) -> None:
+    scenarios = SCENARIOS[: args.runs]
+    points = [Point.of(s, [f"shocks=[{text}]"], shock=shock) for s in scenarios for shock, (text, _) in SHOCKS.items()]
+    design, res = sweep(args, "surge", points, series_columns=[
+        "quarter", "t", f"ordered.{SECTOR}", f"delivered.{SECTOR}", f"lead_time.{SECTOR}"])
+    measures = pd.DataFrame([{"key": key, **resilience(group, SHOCKS[group["shock"].iat[0]][1])}
+                             for key, group in res.series.groupby("key", sort=False)])
+    runs = res.runs.merge(measures, on="key")
+    rows = []
+    for (s, shock), g in runs.groupby(["scenario", "shock"], sort=False):
+        recovered = g["recover"].notna()
+        rows.append({"scenario": s, "shock": shock, "share of demand met (%)": ci_text(g["met"], 100, 1),
+                     "quarters to recover": ci_text(g.loc[recovered, "recover"], digits=1) if recovered.any()
+                     else "n/a", "runs recovered": f"{int(recovered.sum())} of {len(g)}"})
+    table = pd.DataFrame(rows)
+    with report(args, design, res) as out:
+        outcome_bars(runs, scenarios, out)
+        delivery_bands(res.series, scenarios, out)
+        write_table(table, out, "surge_outcomes", "Resilience to a munitions demand surge and supply disruption",
+                    f"Mean ± 95 % confidence half-width over {args.seeds} common seeds. " + __doc__.split("\n\n")[1]
+                    .replace("\n", " "))
+    print(table.to_string(index=False))
+
+
+def resilience(series: pd.DataFrame, quarters: int) -> dict[str, float]:
+    """Share of demand met while the shock lasts, and quarters until the lead time is back to normal."""
+    s = series.sort_values("t")
+    window = s[(s["t"] >= START) & (s["t"] < START + quarters)]
+    met = window[f"delivered.{SECTOR}"].sum() / window[f"ordered.{SECTOR}"].sum()
+    lead = s[f"lead_time.{SECTOR}"].to_numpy()
+    normal = lead[START - 4:START].mean()
+    ok = lead <= (1 + TOLERANCE) * normal
+    recover = np.nan
+    for q in range(START + 1, len(lead) - HOLD + 1):
+        if ok[q:q + HOLD].all():
+            recover = float(q - START)
+            break
+    return {"met": float(met), "recover": recover}
+
+
+def outcome_bars(runs: pd.DataFrame, scenarios: tuple[str, ...], out) -> None:
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    width = 0.8 / len(SHOCKS)
+    for k, shock in enumerate(SHOCKS):
+        g = runs[runs["shock"] == shock]
+        met = [mean_ci(100 * g.loc[g["scenario"] == s, "met"]) for s in scenarios]
+        rec = [mean_ci(g.loc[(g["scenario"] == s) & g["recover"].notna(), "recover"]) for s in scenarios]
+        x = np.arange(len(scenarios)) + (k - (len(SHOCKS) - 1) / 2) * width
+        axes[0].bar(x, [m for m, _ in met], width, yerr=[h for _, h in met], capsize=3, label=shock)
+        axes[1].bar(x, [m for m, _ in rec], width, yerr=[h for _, h in rec], capsize=3, label=shock)
+    axes[0].set_ylabel("munitions units delivered / ordered (%)\nwhile the shock lasts")
+    axes[0].set_title("Share of demand met")
+    axes[1].set_ylabel("quarters from the shock until lead time\nis no more than 10 % above normal")
+    axes[1].set_title("Time to recover (runs that recovered)")
+    for ax in axes:
+        ax.set_xticks(range(len(scenarios)), scenarios)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(frameon=False)
+    fig.suptitle("Munitions resilience (mean and 95 % interval over seeds)")
+    save(fig, out / "surge_outcomes")
+
+
+def delivery_bands(series: pd.DataFrame, scenarios: tuple[str, ...], out) -> None:
+    """Deliveries as a share of orders, quarter by quarter, around each shock."""
+    s = series.assign(year=year_of(series["quarter"]),
+                      ratio=100 * series[f"delivered.{SECTOR}"] / series[f"ordered.{SECTOR}"])
+    fig, axes = plt.subplots(1, len(SHOCKS), figsize=(12, 4.5), sharey=True)
+    for ax, shock in zip(axes, SHOCKS):
+        for name in scenarios:
+            wide = s[(s["shock"] == shock) & (s["scenario"] == name)].pivot_table(index="year", columns="seed",
+                                                                                  values="ratio")
+            mean, half = mean_ci(wide.T)
+            line, = ax.plot(wide.index, mean, label=name)
+            ax.fill_between(wide.index, mean - half, mean + half, alpha=0.2, color=line.get_color())
+        ax.axvspan(2027, 2027 + SHOCKS[shock][1] / 4, color="grey", alpha=0.15, label="shock")
+        ax.set_title(shock)
+        ax.set_xlabel("year")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("munitions delivered / ordered that quarter (%)")
+    axes[0].legend(frameon=False, fontsize=8)
+    fig.suptitle("Munitions deliveries against orders (mean, 95 % band over seeds)")
+    save(fig, out / "surge_delivery")
+
+
+if __name__ == "__main__":
+    sys.exit(main(run, build))
