@@ -277,3 +277,15 @@ def load(sweep: Sweep, store_dir: Path, series_columns: list[str] | None = None)
         series = series.merge(ok[["key", "point", "seed", "scenario", *design.columns.drop("point")]], on="key")
         series = series.sort_values(["point", "seed", "t"]).reset_index(drop=True)
     return Results(ok.reset_index(drop=True), series, failed.reset_index(drop=True))
+
+
+def load_output(out: Path, series_columns: list[str] | None = None) -> tuple[Sweep, Results]:
+    """Read back what an experiment script wrote to `out`: its design (from the store's manifest) and results."""
+    try:
+        desc = json.loads((out / "store" / "manifest.json").read_text())["sweep"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"{out}: no experiment results here ({exc})") from None
+    points = tuple(Point(p["scenario"], tuple(p["overrides"]), tuple(p["factors"].items())) for p in desc["points"])
+    sweep = Sweep(desc["name"], points, tuple(desc["seeds"]), desc["master_seed"], desc["years"], desc["firm_scale"],
+                  desc["series"])
+    return sweep, load(sweep, out / "store", series_columns)

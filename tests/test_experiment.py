@@ -1,0 +1,169 @@
+"""The run engine: reproducible, identical serial/parallel/Dask, resumable, crash-safe, failures recorded."""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from model import experiment
+from model.errors import InputError
+from model.experiment import Point, Sweep, common_seeds, load, run_sweep
+from model.store import ResultStore
+
+SWEEP = Sweep("test", tuple(Point.of("status_quo", [f"USA.preference_margin={m}", "USA.qualifying=[]"], margin=m)
+                            for m in (0.0, 1.0)), common_seeds(7, 3), master_seed=7, years=3)
+
+
+def outcome(store: Path, sweep: Sweep = SWEEP) -> pd.DataFrame:
+    """What a figure would be drawn from: the ok rows without timings, in design order."""
+    res = load(sweep, store)
+    return res.runs.drop(columns=["seconds"]).reset_index(drop=True)
+
+
+def raw_keys(store: Path) -> list[str]:
+    """Every committed run key, duplicates included (what a corrupt store would show)."""
+    return [k for p in sorted(store.glob("runs-*.parquet")) for k in pq.read_table(p).column("key").to_pylist()]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> pd.DataFrame:
+    store = tmp_path_factory.mktemp("ref") / "store"
+    done = run_sweep(SWEEP, store, workers=1, progress=False)
+    assert (done.total, done.ran, done.failed) == (6, 6, 0)
+    return outcome(store)
+
+
+def test_seeds_are_spawned_from_the_master_and_stable_as_the_design_grows():
+    assert common_seeds(7, 3) == common_seeds(7, 5)[:3]
+    assert len(set(common_seeds(7, 50))) == 50
+    assert common_seeds(7, 3) != common_seeds(8, 3)
+
+
+def test_same_command_twice_gives_identical_results(tmp_path, reference):
+    run_sweep(SWEEP, tmp_path / "store", workers=1, progress=False)
+    pd.testing.assert_frame_equal(outcome(tmp_path / "store"), reference)
+    assert reference["margin"].tolist() == [0.0] * 3 + [1.0] * 3
+    # common random numbers: both points ran the same seeds
+    assert reference.groupby("margin")["seed"].apply(tuple).nunique() == 1
+
+
+def test_process_pool_gives_the_serial_results(tmp_path, reference):
+    run_sweep(SWEEP, tmp_path / "store", workers=2, progress=False)
+    pd.testing.assert_frame_equal(outcome(tmp_path / "store"), reference)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_on_loopback_gives_the_pool_results(tmp_path, reference):
+    run_sweep(SWEEP, tmp_path / "store", workers=2, scheduler="local", progress=False)
+    pd.testing.assert_frame_equal(outcome(tmp_path / "store"), reference)
+
+
+def test_rerun_skips_stored_runs_and_more_seeds_run_only_the_new_ones(tmp_path):
+    store = tmp_path / "store"
+    assert run_sweep(SWEEP, store, progress=False).ran == 6
+    again = run_sweep(SWEEP, store, progress=False)
+    assert (again.already, again.ran) == (6, 0)
+    bigger = Sweep(SWEEP.name, SWEEP.points, common_seeds(7, 4), 7, SWEEP.years)
+    grown = run_sweep(bigger, store, progress=False)
+    assert (grown.already, grown.ran) == (6, 2)
+    keys = raw_keys(store)
+    assert len(keys) == len(set(keys)) == 8
+
+
+def test_a_run_that_raises_is_recorded_and_the_others_finish(tmp_path, monkeypatch, reference):
+    real = experiment.run_one
+    bad_seed = SWEEP.seeds[1]
+
+    def flaky(spec, seed, *args):
+        if seed == bad_seed and spec.raw["USA"]["preference_margin"] == 1.0:
+            raise FloatingPointError("price overflow in test")
+        return real(spec, seed, *args)
+
+    monkeypatch.setattr(experiment, "run_one", flaky)
+    done = run_sweep(SWEEP, tmp_path / "store", progress=False)
+    assert (done.ran, done.failed) == (6, 1)
+    res = load(SWEEP, tmp_path / "store")
+    assert len(res.runs) == 5
+    assert res.failed["error"].tolist() == ["FloatingPointError: price overflow in test"]
+    assert res.failed["seed"].tolist() == [bad_seed]
+
+
+def test_disk_full_is_one_clear_error_and_the_store_stays_readable(tmp_path, monkeypatch):
+    store = tmp_path / "store"
+    run_sweep(Sweep("t", SWEEP.points[:1], SWEEP.seeds, 7, 3), store, progress=False)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", full)
+    with pytest.raises(InputError, match="disk is full.*rerun the same command to resume"):
+        run_sweep(SWEEP, store, progress=False)
+    monkeypatch.undo()
+    assert len(raw_keys(store)) == 3 and not list(store.glob(".*.tmp"))
+
+
+def test_two_writers_on_one_store_are_refused(tmp_path):
+    with ResultStore(tmp_path / "store"):
+        with pytest.raises(InputError, match="another sweep is writing"):
+            ResultStore(tmp_path / "store")
+
+
+CHILD = """
+import sys
+from model.experiment import Point, Sweep, common_seeds, run_sweep
+points = tuple(Point.of("status_quo", [f"USA.preference_margin={m}"], margin=m) for m in (0.0, 0.25, 0.5, 1.0))
+run_sweep(Sweep("kill", points, common_seeds(3, 4), 3, years=4), __import__("pathlib").Path(sys.argv[1]),
+          workers=2, chunk=2, progress=False)
+"""
+
+
+def test_sigkill_at_random_points_then_rerun_loses_and_duplicates_nothing(tmp_path):
+    store = tmp_path / "store"
+    points = tuple(Point.of("status_quo", [f"USA.preference_margin={m}"], margin=m) for m in (0.0, 0.25, 0.5, 1.0))
+    sweep = Sweep("kill", points, common_seeds(3, 4), 3, years=4)
+    rng = random.Random(11)
+    stored = [0]
+    for _ in range(4):
+        child = subprocess.Popen([sys.executable, "-c", CHILD, str(store)], start_new_session=True,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while len(raw_keys(store)) <= stored[-1] and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)  # wait for this attempt to commit something, then kill at a random instant
+        time.sleep(rng.uniform(0.0, 0.3))
+        os.killpg(child.pid, signal.SIGKILL)  # the sweep and its workers, mid-write or not
+        child.wait()
+        for p in store.glob("*.parquet"):  # every file that is present is whole
+            pq.read_table(p)
+        stored.append(len(raw_keys(store)))
+    print("runs stored after each kill:", stored)
+    done = run_sweep(sweep, store, progress=False)
+    keys = raw_keys(store)
+    assert len(keys) == len(set(keys)) == 16
+    assert done.already + done.ran == 16 and done.failed == 0
+    assert not list(store.glob(".*.tmp"))
+    assert stored == sorted(stored) and stored[-1] < 16  # progress kept across kills, none ran to the end
+    serial = tmp_path / "serial"
+    run_sweep(sweep, serial, progress=False)
+    pd.testing.assert_frame_equal(outcome(store, sweep), outcome(serial, sweep))
+    series = load(sweep, store).series
+    assert len(series) == 16 * 16 and not series.duplicated(["key", "t"]).any()
+
+
+def test_opening_a_store_removes_what_a_killed_writer_left(tmp_path):
+    store = tmp_path / "store"
+    run_sweep(Sweep("t", SWEEP.points[:1], SWEEP.seeds[:1], 7, 3), store, progress=False)
+    (store / "series-00001.parquet").write_bytes((store / "series-00000.parquet").read_bytes())  # runs never landed
+    (store / ".runs-00001.parquet.tmp").write_bytes(b"PAR1 half a file")
+    with ResultStore(store) as s:
+        assert s.stored_keys() == set(raw_keys(store)) and len(raw_keys(store)) == 1
+    assert sorted(p.name for p in store.glob("*parquet*")) == ["runs-00000.parquet", "series-00000.parquet"]
