@@ -1,21 +1,27 @@
-"""The standard figures, drawn headless from run tables: means over seeds with 95 % confidence bands."""
+"""The standard figures, drawn from run tables: means over seeds with 95 % confidence bands.
+
+The commands select the headless Agg backend themselves (`headless()`); a notebook keeps its inline one.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy import stats
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
-
-from model.countries import COUNTRIES  # noqa: E402
+from model.countries import COUNTRIES
 
 PRODUCERS = [c for c in COUNTRIES if c != "ROW"]
 COLOURS = dict(zip(PRODUCERS, ("#1f4e9c", "#c8102e", "#8e44ad", "#00843d", "#111111", "#f2a900")))
+
+
+def headless() -> None:
+    """Draw off-screen: commands write files and must not need a display."""
+    matplotlib.use("Agg")
 
 
 def year_of(quarter: pd.Series) -> pd.Series:

@@ -20,6 +20,7 @@ from model.cli import _int_in, _Parser, _scale
 from model.countries import COUNTRIES
 from model.errors import InputError
 from model.experiment import SCHEDULER, Point, Results, Sweep, common_seeds, load, run_sweep
+from model.figures import headless
 from model.model import DEFAULT_FIRM_SCALE
 from model.output import manifest, staged, writable_dir, write_json
 from model.scenario import MAX_YEARS
@@ -69,6 +70,7 @@ def main(body: Callable[[argparse.Namespace], None], build: Callable[[], argpars
         prog = p.prog
         args = p.parse_args(argv)
         writable_dir(args.out)
+        headless()
         body(args)
     except InputError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
