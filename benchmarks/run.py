@@ -27,11 +27,8 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
-from functools import partial  # noqa: E402
-from multiprocessing import get_context  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -40,6 +37,7 @@ import numpy as np  # noqa: E402
 from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth  # noqa: E402
 
 import model.model as mm  # noqa: E402
+from model.experiment import Point, Sweep, common_seeds, run_sweep  # noqa: E402
 from model.model import DEFAULT_FIRM_SCALE, NTIBModel  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -210,18 +208,14 @@ def time_boltzmann(agents: int) -> BoltzmannResult:
     return result
 
 
-def sweep_run(seed: int, years: int) -> int:
-    """One default-size run (a sweep task); returns its seed."""
-    NTIBModel(SCENARIO, seed=seed, years=years).run()
-    return seed
-
-
 def time_sweep(workers: int, runs: int, years: int) -> SweepResult:
-    """Wall time of `runs` runs (seeds 1..runs) on a spawn-context process pool, worker start-up included."""
-    start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        list(pool.map(partial(sweep_run, years=years), range(1, runs + 1)))
-    result = SweepResult(workers, runs, time.perf_counter() - start)
+    """Wall time of a `runs`-run sweep through the run engine (model.experiment), as the experiment scripts
+    run it: worker start-up, time series kept, results committed to a Parquet store."""
+    sweep = Sweep("bench", (Point.of(SCENARIO),), common_seeds(1, runs), master_seed=1, years=years)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        run_sweep(sweep, Path(tmp) / "store", workers=workers, progress=False)
+        result = SweepResult(workers, runs, time.perf_counter() - start)
     log(f"sweep, {workers} worker(s): {runs} runs in {result.seconds:.2f} s")
     return result
 
@@ -356,8 +350,9 @@ Mesa's bundled example at the same number of agents (initial firm count), about 
 
 ## Sweep throughput
 
-{sweeps[0].runs} runs of `{SCENARIO}` (seeds 1..{sweeps[0].runs}, {sweep_years} years, default size) on a
-spawn-context `ProcessPoolExecutor`; wall time includes worker start-up.
+A {sweeps[0].runs}-run sweep of `{SCENARIO}` ({sweep_years} years, default size, common seeds from master seed 1)
+through the run engine `model.experiment.run_sweep`, as the experiment scripts run it: one worker runs in
+process, two on a process pool; wall time includes worker start-up and writing the Parquet store.
 
 {sweep_table(sweeps)}
 """
@@ -384,19 +379,19 @@ def int_list(text: str) -> list[int]:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Options, with --quick defaults filled in where an option was not given."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="sizes 1k and 10k only, 5 years, 2 sweep runs")
+    parser.add_argument("--quick", action="store_true", help="sizes 1k and 10k only, 5 years, 20 sweep runs")
     parser.add_argument("--sizes", type=int_list,
                         help="comma list of target firm counts (default 1000,10000,100000)")
     parser.add_argument("--years", type=int, help="years per size and sweep run (default 20)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "performance.md",
                         help="report path (default docs/performance.md)")
-    parser.add_argument("--sweep-runs", type=int, help="runs per sweep (default 8)")
+    parser.add_argument("--sweep-runs", type=int, help="runs per sweep (default 200)")
     parser.add_argument("--child", type=int, metavar="SIZE", help=argparse.SUPPRESS)
     parser.add_argument("--firm-scale", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.sizes = args.sizes or ([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000])
     args.years = args.years or (5 if args.quick else 20)
-    args.sweep_runs = args.sweep_runs or (2 if args.quick else 8)
+    args.sweep_runs = args.sweep_runs or (20 if args.quick else 200)
     return args
 
 
