@@ -1,0 +1,247 @@
+"""Adaptive governments: how often, and how fast, one US tariff on Canada spirals into alliance-wide protection.
+
+Design: status_quo with all five governments in reciprocal adaptation (lag 2 quarters, gap threshold 0.02, the
+mode's defaults) over a grid of the reciprocity `response` x `probability`, --runs values each from 0.2 to 1.0.
+Every grid point runs two histories on the same seeds: one with the shock (in 2027Q1 the US raises its tariffs on
+Canadian end items and components to 60 %, the 2025 rate of 35 % plus 25 points; the status_quo schedule is kept)
+and one without. Their difference, seed by seed, is what the shock did. Outcomes, from the effective barriers
+(tariff + preference + licence cost, share of price) among the Five Eyes, with "end" = mean of the final year:
+
+- spiral: the mean barrier of the 18 directed pairs outside US-Canada ends at least 1 point of price above the
+  no-shock history; quarters to spiral = first quarter from the shock at which it is.
+- retaliation: Canada's barrier on the US ends at least 5 points above the no-shock history; quarters likewise.
+- amplification: change in the sum of all 20 directed barriers at the end over the shock's own first step on the
+  US barrier against Canada (1 = passed on as imposed, above 1 = grew, below 1 = partly withdrawn).
+- integration index at the end, and its change from the no-shock history.
+
+Writes reciprocity_heatmaps.png/.svg (grid maps of the shares of seeds and mean quarters), barrier_over_time.png/.svg
+(mean barriers with 95 % bands over seeds, with and without the shock) and reciprocity.csv/.md (shares with 95 %
+Wilson intervals, means with 95 % t-intervals).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import TwoSlopeNorm
+
+from model.countries import FIVE_EYES
+from model.errors import InputError
+from model.experiment import Point
+from model.figures import mean_ci, save, year_of
+from model.knobs import adaptation_overrides
+from model.policy import ADAPTATION
+from model.scenario import load_scenario
+from model.study import main, parser, report, sweep, write_table
+
+BASE = "status_quo"
+SHOCK_AT = "2027Q1"
+SHOCK_TARIFF = 0.60
+SPIRAL = 0.01  # rise of the other pairs' mean barrier, share of price
+RETALIATION = 0.05  # rise of Canada's barrier on the US, share of price
+GRID = (0.2, 1.0)  # range of response and of probability
+PAIRS = [f"barrier.{a}>{b}" for a in FIVE_EYES for b in FIVE_EYES if a != b]
+OTHER = [p for p in PAIRS if p not in ("barrier.USA>CAN", "barrier.CAN>USA")]
+KEYS = ["response", "probability", "seed"]
+
+
+def build() -> argparse.ArgumentParser:
+    return parser("reciprocity.py", __doc__.splitlines()[0], runs=5, seeds=20,
+                  runs_help="grid values per axis (response and probability, each from 0.2 to 1.0)")
+
+
+def run(args: argparse.Namespace) -> None:
+    if args.years < 3:
+        raise InputError(f"--years {args.years}: the shock comes in {SHOCK_AT}, so runs need at least 3 years")
+    grid = np.round(np.linspace(*GRID, args.runs), 4)
+    points = [Point.of(BASE, overrides(r, p, shock), response=r, probability=p, shock=shock)
+              for r in grid for p in grid for shock in (False, True)]
+    design, res = sweep(args, "reciprocity", points, series_columns=["t", "quarter", "integration_index", *PAIRS])
+    per_seed = outcomes(res.series)
+    summary = summarise(per_seed)
+    with report(args, design, res) as out:
+        heatmaps(summary, args.seeds, out / "reciprocity_heatmaps")
+        over_time(res.series, grid, out / "barrier_over_time")
+        write_table(table(summary), out, "reciprocity", "One US tariff shock under reciprocal adaptation",
+                    f"Each row: a grid point, {args.seeds} common seeds, {args.years} years from 2025Q1; shock "
+                    f"{SHOCK_AT}, US tariff on Canada to {SHOCK_TARIFF:.0%}. Shares of seeds with 95 % Wilson "
+                    "intervals; quarters (from the shock, seeds that crossed only) and other outcomes as mean ± 95 % "
+                    f"half-width over seeds. Spiral: the 18 other directed Five Eyes barriers end {SPIRAL:.0%} of "
+                    f"price or more above the no-shock run; retaliation: Canada's barrier on the US ends "
+                    f"{RETALIATION:.0%} or more above it.")
+    show = summary[["response", "probability", "spiral", "retaliation", "t_retaliation", "amplification",
+                    "d_integration"]]
+    print(show.rename(columns={"t_retaliation": "quarters to retaliate", "d_integration": "integration change pp"})
+          .round(3).to_string(index=False))
+
+
+def overrides(response: float, probability: float, shock: bool) -> list[str]:
+    """Every Five Eyes government reciprocal with these settings; with the shock added to the US schedule."""
+    sets = [*adaptation_overrides("reciprocal"),
+            *(f"{c}.adaptation.{k}={v:g}" for c in FIVE_EYES for k, v in
+              (("response", response), ("probability", probability)))]
+    if shock:
+        tariff = {"CAN": SHOCK_TARIFF}
+        entries = [*load_scenario(BASE).raw["USA"].get("schedule", []),
+                   {"at": SHOCK_AT, "tariff_end_items": tariff, "tariff_components": tariff}]
+        sets.append(f"USA.schedule={_toml(entries)}")
+    return sets
+
+
+def _toml(value: object) -> str:
+    """A value as inline TOML, so the whole US schedule (kept and added entries) fits in one --set."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+def outcomes(series: pd.DataFrame) -> pd.DataFrame:
+    """One row per grid point and seed: what the shock did (shock history minus the no-shock history)."""
+    cols = [*PAIRS, "integration_index"]
+    index = [*KEYS, "t"]
+    shocked = series[series["shock"]].set_index(index)[cols]
+    diff = (shocked - series[~series["shock"]].set_index(index)[cols]).dropna()
+    diff["level"] = shocked["integration_index"]
+    start = int(series.loc[series["quarter"] == SHOCK_AT, "t"].iloc[0])
+    rows = []
+    for key, d in diff.groupby(level=KEYS):
+        d = d.droplevel(KEYS)
+        end = d.index >= d.index.max() - 3
+        other = d[OTHER].mean(axis=1)
+        rows.append({**dict(zip(KEYS, key)),
+                     **_crossing("spiral", other, start, SPIRAL, end),
+                     **_crossing("retaliation", d["barrier.CAN>USA"], start, RETALIATION, end),
+                     "amplification": d.loc[end, PAIRS].sum(axis=1).mean() / d.loc[start, "barrier.USA>CAN"],
+                     "integration": 100 * d.loc[end, "level"].mean(),
+                     "d_integration": 100 * d.loc[end, "integration_index"].mean()})
+    return pd.DataFrame(rows)
+
+
+def _crossing(name: str, rise: pd.Series, start: int, level: float, end: np.ndarray) -> dict:
+    """Did the rise end at or above `level`, and how many quarters after the shock it first got there."""
+    crossed = bool(rise[end].mean() >= level)
+    after = rise[rise.index >= start]
+    return {name: crossed, f"t_{name}": float(after.index[after >= level][0] - start) if crossed else np.nan}
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a share k/n: stays inside [0, 1] and is not zero-width at 0 % or 100 %."""
+    if n == 0:
+        return math.nan, math.nan
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def summarise(per_seed: pd.DataFrame) -> pd.DataFrame:
+    """Per grid point: shares of seeds with their Wilson intervals, and means with 95 % half-widths."""
+    rows = []
+    for (r, p), g in per_seed.groupby(["response", "probability"]):
+        row = {"response": r, "probability": p, "seeds": len(g)}
+        for name in ("spiral", "retaliation"):
+            k = int(g[name].sum())
+            row[name], (row[f"{name}_lo"], row[f"{name}_hi"]) = k / len(g), wilson(k, len(g))
+            row[f"t_{name}"], row[f"t_{name}_ci"] = _mean_ci(g[f"t_{name}"].dropna())
+        for name in ("amplification", "integration", "d_integration"):
+            row[name], row[f"{name}_ci"] = _mean_ci(g[name])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _mean_ci(values: pd.Series) -> tuple[float, float]:
+    if values.empty:
+        return math.nan, math.nan
+    mean, half = mean_ci(values)
+    return float(mean), float(half)
+
+
+def table(s: pd.DataFrame) -> pd.DataFrame:
+    """The summary as a report table: numbers stay numbers (for analysis), intervals get their own columns."""
+    def pm(name: str, digits: int = 2) -> list[str]:
+        return ["never" if math.isnan(m) else f"{m:.{digits}f} ± {h:.{digits}f}" for m, h in zip(s[name], s[f"{name}_ci"])]
+    return pd.DataFrame({
+        "response": s["response"], "probability": s["probability"], "seeds": s["seeds"],
+        "spiral (share of seeds)": s["spiral"], "spiral CI low": s["spiral_lo"], "spiral CI high": s["spiral_hi"],
+        "quarters to spiral": pm("t_spiral", 1),
+        "retaliation (share of seeds)": s["retaliation"], "retaliation CI low": s["retaliation_lo"],
+        "retaliation CI high": s["retaliation_hi"], "quarters to retaliation": pm("t_retaliation", 1),
+        "amplification (x first step)": pm("amplification"), "integration at end (%)": pm("integration", 1),
+        "integration change (points)": pm("d_integration")})
+
+
+def heatmaps(s: pd.DataFrame, seeds: int, path: Path) -> None:
+    """Grid maps: how often and how fast the shock spreads, is answered, grows, and what it costs integration."""
+    panels = [("spiral", "spiral: other pairs' barriers\n+1 point (share of seeds)", "viridis", (0, 1)),
+              ("t_spiral", "quarters from shock to spiral\n(mean over seeds that spiral)", "magma_r", None),
+              ("amplification", "amplification: end change of all barriers\n/ shock's first step (x)", "RdBu_r", 1.0),
+              ("retaliation", "retaliation: Canada's barrier on the US\n+5 points (share of seeds)", "viridis", (0, 1)),
+              ("t_retaliation", "quarters from shock to retaliation\n(mean over seeds that retaliate)", "magma_r", None),
+              ("d_integration", "integration index change at end\n(percentage points)", "RdBu_r", 0.0)]
+    fig, axes = plt.subplots(2, 3, figsize=(15, 9))
+    for ax, (name, title, cmap, scale) in zip(axes.flat, panels):
+        grid = s.pivot(index="probability", columns="response", values=name)
+        values = grid.to_numpy(dtype=float)
+        if isinstance(scale, tuple):
+            norm = plt.Normalize(*scale)
+        elif scale is not None:
+            reach = max(np.nanmax(np.abs(values - scale)), 1e-9) if np.isfinite(values).any() else 1.0
+            norm = TwoSlopeNorm(scale, scale - reach, scale + reach)
+        else:
+            norm = plt.Normalize(*(np.nanmin(values), np.nanmax(values)) if np.isfinite(values).any() else (0, 1))
+        image = ax.imshow(values, origin="lower", cmap=cmap, norm=norm, aspect="auto")
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, "never" if math.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=8,
+                    color="black", bbox={"facecolor": "white", "alpha": 0.6, "lw": 0, "pad": 1})
+        ax.set_xticks(range(len(grid.columns)), [f"{v:g}" for v in grid.columns])
+        ax.set_yticks(range(len(grid.index)), [f"{v:g}" for v in grid.index])
+        ax.set_xlabel("response (share of the barrier gap matched per answer)")
+        ax.set_ylabel("probability of answering a gap per quarter")
+        ax.set_title(title, fontsize=10)
+        fig.colorbar(image, ax=ax, shrink=0.85)
+    fig.suptitle(f"US tariff on Canada to {SHOCK_TARIFF:.0%} in {SHOCK_AT}, all Five Eyes reciprocal "
+                 f"(lag {ADAPTATION['reciprocal']['lag'][0]} quarters): shock run minus no-shock run, {seeds} seeds")
+    save(fig, path)
+
+
+def over_time(series: pd.DataFrame, grid: np.ndarray, path: Path) -> None:
+    """Mean barriers with and without the shock for the grid's corners and middle: where the shock goes."""
+    ts = series.assign(year=year_of(series["quarter"]), every=series[PAIRS].mean(axis=1),
+                       other=series[OTHER].mean(axis=1))
+    picks = dict.fromkeys([grid[0], grid[len(grid) // 2], grid[-1]])
+    panels = [("every", "all 20 directed Five Eyes barriers (mean)"), ("barrier.CAN>USA", "Canada on the US"),
+              ("other", "the 18 directed barriers outside US-Canada (mean)")]
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), sharex=True)
+    shock_year = year_of(pd.Series([SHOCK_AT])).iloc[0]
+    for ax, (column, title) in zip(axes, panels):
+        for colour, value in zip(plt.get_cmap("tab10").colors, picks):
+            for shock, style in ((True, "-"), (False, "--")):
+                g = ts[(ts["response"] == value) & (ts["probability"] == value) & (ts["shock"] == shock)]
+                wide = g.pivot_table(index="year", columns="seed", values=column)
+                mean, half = mean_ci(wide.T)
+                label = f"response = probability = {value:g}" + ("" if shock else ", no shock")
+                ax.plot(wide.index, 100 * mean, style, color=colour, label=label)
+                ax.fill_between(wide.index, 100 * (mean - half), 100 * (mean + half), color=colour, alpha=0.15)
+        ax.axvline(shock_year, color="grey", lw=0.8)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("year")
+        ax.set_ylabel("effective barrier (% of price:\ntariff + preference + licence cost)")
+        ax.grid(alpha=0.3)
+    axes[0].legend(frameon=False, fontsize=7)
+    fig.suptitle(f"Effective barriers, mean and 95 % band over seeds (grey line: the {SHOCK_AT} US tariff shock)")
+    save(fig, path)
+
+
+if __name__ == "__main__":
+    sys.exit(main(run, build))
