@@ -81,8 +81,10 @@ class Params:
             if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
                     and low <= value <= high):
                 raise ValueError(f"params.{f.name} = {value!r} is out of range; allowed: {low} to {high}")
-            if isinstance(f.default, int) and not isinstance(f.default, bool) and value != int(value):
-                raise ValueError(f"params.{f.name} = {value!r} must be a whole number")
+            if isinstance(f.default, int) and not isinstance(f.default, bool):
+                if value != int(value):
+                    raise ValueError(f"params.{f.name} = {value!r}: expected a whole number from {low} to {high}")
+                object.__setattr__(self, f.name, int(value))  # 5.0 counts as 5; arrays need a true int
 
     @property
     def learning_exponent(self) -> float:
