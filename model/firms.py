@@ -26,6 +26,7 @@ COLUMNS: dict[str, type] = {
     "capacity": np.float64,  # units a quarter
     "backlog": np.float64,  # units ordered, not yet delivered
     "delivered": np.float64,  # units delivered last quarter
+    "delivery_capacity": np.float64,  # capacity those units were made with (before the quarter's resizing)
     "cash": np.float64,  # US$bn
     "revenue_ema": np.float64,  # smoothed quarterly receipts
     "profit_ema": np.float64,  # smoothed quarterly change in cash

@@ -173,7 +173,7 @@ def lead_time(m: NTIBModel) -> dict[str, float]:
 def utilisation(m: NTIBModel) -> float:
     """Share of all active firms' capacity (valued at unit cost) used last quarter; 1 - this is surge headroom."""
     f = m.firms
-    cap = float(np.sum(f.capacity * f.unit_cost, where=f.active))
+    cap = float(np.sum(f.delivery_capacity * f.unit_cost, where=f.active))  # capacity before resizing
     return float(np.sum(f.delivered * f.unit_cost, where=f.active)) / cap if cap > 0 else float("nan")
 
 

@@ -24,6 +24,7 @@ def produce(firms: FirmTable, params: Params, supply_factor: np.ndarray) -> None
     firms.cash -= np.where(active, params.fixed_cost * firms.capacity * firms.unit_cost, 0.0)
     firms.backlog -= delivered
     firms.delivered[:] = delivered
+    firms.delivery_capacity[:] = np.where(active, firms.capacity, 0.0)
     firms.cum_output *= 1.0 - params.experience_depreciation
     firms.cum_output += delivered
     firms.update_unit_cost(params.learning_exponent)
