@@ -2,4 +2,11 @@
 
 
 class InputError(ValueError):
-    """Bad input (scenario file, lever, value, flag): the message names what is wrong and what is allowed."""
+    """Bad input (scenario file, lever, value, flag): the message names what is wrong and what is allowed.
+
+    Control characters (a newline in a quoted TOML key, a tab in a flag) are shown escaped, so the message
+    stays one line whatever the user typed.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__("".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message))

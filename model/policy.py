@@ -152,7 +152,7 @@ def _parse_adaptation(value, where: str) -> Adaptation:
     if not isinstance(value, dict) or "mode" not in value:
         raise InputError(f"{where}: expected a table with mode = one of {', '.join(ADAPTATION)}, got {value!r}")
     mode = value["mode"]
-    if mode not in ADAPTATION:
+    if not isinstance(mode, str) or mode not in ADAPTATION:
         raise InputError(f"{where}.mode: unknown mode {mode!r}; allowed: {', '.join(ADAPTATION)}")
     spec = ADAPTATION[mode]
     settings = {key: default for key, (default, *_rest) in spec.items()}

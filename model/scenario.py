@@ -69,14 +69,18 @@ def _read(name_or_path: str) -> tuple[dict, str]:
             raise InputError(f"scenario '{name_or_path}' not found; allowed: a TOML file path or one of "
                              f"{', '.join(scenario_names())}")
         try:
-            text = path.read_text()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: cannot read ({exc})") from None
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); expected a UTF-8 TOML "
+                             "file") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc}); expected a readable TOML file") from None
         where = str(path)
     try:
         return tomllib.loads(text), where
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{where}: not valid TOML ({exc})") from None
+        raise InputError(f"{where}: not valid TOML ({exc}); expected TOML syntax (https://toml.io), e.g. a copy "
+                         "of model/scenarios/status_quo.toml") from None
 
 
 def _merge(base: dict, top: dict) -> dict:
@@ -91,10 +95,11 @@ def _resolve(name_or_path: str, seen: tuple[str, ...] = ()) -> tuple[dict, str]:
     parent = raw.get("extends")
     if parent is None:
         return raw, where
-    if not isinstance(parent, str):
+    if not isinstance(parent, str) or not parent:
         raise InputError(f"{where}: extends: expected a scenario name or path, got {parent!r}")
     if parent in seen:
-        raise InputError(f"{where}: extends: '{parent}' extends itself in a cycle")
+        raise InputError(f"{where}: extends: '{parent}' extends itself in a cycle; expected a chain of scenarios "
+                         "that ends in one without extends")
     base, _ = _resolve(parent, (*seen, name_or_path))
     body = {k: v for k, v in raw.items() if k != "extends"}
     return _merge(base, body), where
@@ -111,7 +116,7 @@ def parse_set(assignment: str) -> tuple[list[str], object]:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", text):
-            raise InputError(f"--set {assignment!r}: cannot read value {text!r}; use a number, true/false, "
+            raise InputError(f"--set {assignment!r}: cannot read value {text!r}; expected a number, true/false, "
                              "a word, or a TOML list such as [\"USA\", \"CAN\"]") from None
         value = text
     return key.split("."), value
@@ -124,7 +129,8 @@ def _set_path(raw: dict, path: list[str], value, assignment: str) -> None:
         if child is None:
             child = node[part] = {}
         elif not isinstance(child, dict):
-            raise InputError(f"--set {assignment}: '{part}' is not a table and cannot take sub-keys")
+            raise InputError(f"--set {assignment}: '{part}' is not a table and cannot take sub-keys; expected a "
+                             "lever or a partner under it, e.g. USA.tariff_end_items.CAN=0")
         node = child
     node[path[-1]] = value
 
@@ -159,11 +165,12 @@ def _shock(entry, where: str) -> Shock:
     entry = _table(entry, where)
     _check_keys(entry, {"kind", "at", "quarters", "countries", "sectors", "factor"}, where)
     kind = entry.get("kind")
-    if kind not in SHOCK_KINDS:
+    if not isinstance(kind, str) or kind not in SHOCK_KINDS:
         raise InputError(f"{where}.kind: expected one of {', '.join(SHOCK_KINDS)}, got {kind!r}")
     for key in ("at", "factor"):
         if key not in entry:
-            raise InputError(f"{where}: missing '{key}'")
+            raise InputError(f"{where}: missing '{key}'; expected kind, at and factor (quarters, countries and "
+                             "sectors are optional)")
     low, high = SHOCK_KINDS[kind]
     countries = np.zeros(N_COUNTRIES, dtype=bool)
     countries[[C[c] for c in _codes(entry.get("countries", list(COUNTRIES)), COUNTRIES, f"{where}.countries")]] = True
@@ -191,13 +198,17 @@ def load_scenario(name_or_path: str, overrides: list[str] = ()) -> ScenarioSpec:
     raw, where = _resolve(name_or_path)
     for assignment in overrides:
         path, value = parse_set(assignment)
+        if path[0] == "extends":
+            raise InputError(f"--set {assignment}: extends cannot be set on the command line; expected a lever, "
+                             "table or parameter (choose the base scenario with --scenario)")
         _set_path(raw, path, value, assignment)
         where = f"{where} (with --set)" if "--set" not in where else where
     _check_keys(raw, TOP_KEYS, where)
     name = raw.get("name", Path(name_or_path).stem)
     description = raw.get("description", "")
-    if not isinstance(name, str) or not isinstance(description, str):
-        raise InputError(f"{where}: name and description must be text")
+    for key, value in (("name", name), ("description", description)):
+        if not isinstance(value, str):
+            raise InputError(f"{where}: {key}: expected text, got {value!r}")
 
     alliance = _table(raw.get("alliance", {}), f"{where}: alliance")
     _check_keys(alliance, {"ntib_members"}, f"{where}: alliance")
@@ -238,7 +249,7 @@ def _schedule(code: str, entries, policy: Policy, where: str) -> list[tuple[int,
     for i, entry in enumerate(entries):
         entry = dict(_table(entry, f"{where}[{i}]"))
         if "at" not in entry:
-            raise InputError(f"{where}[{i}]: missing 'at' (a year such as 2029 or a quarter such as \"2029Q1\")")
+            raise InputError(f"{where}[{i}]: missing 'at'; expected a year such as 2029 or a quarter such as \"2029Q1\"")
         t = _quarter(entry.pop("at"), f"{where}[{i}].at")
         if not entry:
             raise InputError(f"{where}[{i}]: sets no lever; allowed: {', '.join(LEVERS)}")
