@@ -18,10 +18,31 @@ from model.scenario import MAX_YEARS, load_scenario, scenario_names
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad flag in one line instead of usage text."""
+    """argparse that reports a bad flag in one line instead of usage text, saying what is allowed."""
+
+    def parse_args(self, args=None, namespace=None):
+        """Report an unknown argument from the sub-command's parser, so it lists that command's flags."""
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            subs = [a for a in self._actions if isinstance(a, argparse._SubParsersAction)]
+            command = getattr(parsed, subs[0].dest, None) if subs else None
+            (subs[0].choices[command] if command else self).error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed
 
     def error(self, message: str):
+        if not any(word in message for word in ("allowed", "expected", "choose from")):
+            message += f"; allowed: {', '.join(self._allowed())}"
         raise InputError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+    def _allowed(self) -> list[str]:
+        """This parser's sub-commands and long flags."""
+        out: list[str] = []
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                out += list(action.choices)
+            else:
+                out += [s for s in action.option_strings if s.startswith("--")]
+        return out
 
 
 def _int_in(low: int, high: int):
