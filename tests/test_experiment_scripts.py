@@ -1,0 +1,67 @@
+"""The experiment scripts end to end at a tiny size: each writes its files and its tables hold sane numbers."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+
+
+def _script(name: str):
+    """Import experiments/<name>.py as a module (the folder is scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"experiment_{name}", EXPERIMENTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+def _tiny(out: Path, *flags: str) -> list[str]:
+    return [*flags, "--workers", "1", "--quiet", "--out", str(out)]
+
+
+def test_sensitivity_script(tmp_path):
+    sensitivity = _script("sensitivity")
+    assert sensitivity.main(sensitivity.run, sensitivity.build,
+                            _tiny(tmp_path, "--runs", "2", "--seeds", "1", "--years", "1")) == 0
+    for stem in ("sensitivity_morris", "sensitivity_sobol"):
+        for ext in ("png", "svg", "csv", "md"):
+            assert (tmp_path / f"{stem}.{ext}").is_file(), f"{stem}.{ext} missing"
+    morris = pd.read_csv(tmp_path / "sensitivity_morris.csv")
+    assert set(morris["input"]) == {i.name for i in sensitivity.INPUTS}
+    assert np.isfinite(morris[["mu_star", "sigma"]]).all().all() and (morris["mu_star"] >= 0).all()
+    sobol = pd.read_csv(tmp_path / "sensitivity_sobol.csv")
+    assert set(sobol["input"]) == set(morris.loc[morris["kept"], "input"])
+    assert np.isfinite(sobol[["S1", "ST"]]).all().all() and (sobol["ST"] >= -0.1).all()
+
+
+def test_sensitivity_refuses_a_base_sample_that_is_not_a_power_of_two(tmp_path, capsys):
+    sensitivity = _script("sensitivity")
+    assert sensitivity.main(sensitivity.run, sensitivity.build, _tiny(tmp_path, "--runs", "12")) == 2
+    assert "power of 2" in capsys.readouterr().err
+
+
+def test_reciprocity_script(tmp_path):
+    reciprocity = _script("reciprocity")
+    assert reciprocity.main(reciprocity.run, reciprocity.build,
+                            _tiny(tmp_path, "--runs", "2", "--seeds", "2", "--years", "3")) == 0
+    for stem in ("reciprocity_heatmaps", "barrier_over_time", "reciprocity"):
+        for ext in (("csv", "md") if stem == "reciprocity" else ("png", "svg")):
+            assert (tmp_path / f"{stem}.{ext}").is_file(), f"{stem}.{ext} missing"
+    table = pd.read_csv(tmp_path / "reciprocity.csv")
+    assert len(table) == 4 and (table["seeds"] == 2).all()
+    for name in ("spiral", "retaliation"):
+        share, low, high = (table[f"{name} (share of seeds)"], table[f"{name} CI low"], table[f"{name} CI high"])
+        assert share.between(0, 1).all() and (low <= share).all() and (share <= high).all() and high.le(1).all()
+
+
+def test_wilson_interval_matches_the_textbook_values():
+    wilson = _script("reciprocity").wilson
+    assert np.allclose(wilson(0, 10), (0.0, 0.2775), atol=1e-4)
+    assert np.allclose(wilson(5, 10), (0.2366, 0.7634), atol=1e-4)
+    assert np.allclose(wilson(10, 10), (0.7225, 1.0), atol=1e-4)
