@@ -55,21 +55,23 @@ def manifest(**fields) -> dict:
 
 def writable_dir(path: Path) -> Path:
     """Create `path` if needed and check it can be written; a clear InputError otherwise."""
+    expected = "expected a folder path you can write to"
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"--out {path}: cannot create the folder ({exc.strerror})") from None
+        raise InputError(f"--out {path}: cannot create the folder ({exc.strerror or exc}); {expected}") from None
     if not path.is_dir() or not os.access(path, os.W_OK):
-        raise InputError(f"--out {path}: not a writable folder")
+        raise InputError(f"--out {path}: not a writable folder; {expected}")
     return path
 
 
 @contextlib.contextmanager
 def staged(out: Path) -> Iterator[Path]:
     """Yield a temporary folder beside `out`; on success move its files into `out` (manifest.json last),
-    on failure remove it, so `out` never holds a half-written result that looks complete."""
+    on failure remove it and whatever was already moved, so `out` never holds part of a result."""
     writable_dir(out)
     tmp = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    moved: list[Path] = []
     try:
         yield tmp
         files = sorted((p for p in tmp.rglob("*") if p.is_file()), key=lambda p: p.name == "manifest.json")
@@ -79,8 +81,13 @@ def staged(out: Path) -> Iterator[Path]:
             dst = out / src.relative_to(tmp)
             dst.parent.mkdir(parents=True, exist_ok=True)
             os.replace(src, dst)
+            moved.append(dst)
     except OSError as exc:
-        raise InputError(f"--out {out}: writing results failed ({exc.strerror or exc})") from None
+        for dst in moved:  # a disk that fills half-way must not leave half a result
+            with contextlib.suppress(OSError):
+                dst.unlink()
+        raise InputError(f"--out {out}: writing results failed ({exc.strerror or exc}), nothing was kept; "
+                         "expected a writable folder with free space") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
