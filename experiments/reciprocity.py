@@ -170,7 +170,8 @@ def _mean_ci(values: pd.Series) -> tuple[float, float]:
 def table(s: pd.DataFrame) -> pd.DataFrame:
     """The summary as a report table: numbers stay numbers (for analysis), intervals get their own columns."""
     def pm(name: str, digits: int = 2) -> list[str]:
-        return ["never" if math.isnan(m) else f"{m:.{digits}f} ± {h:.{digits}f}" for m, h in zip(s[name], s[f"{name}_ci"])]
+        return ["never" if math.isnan(m) else f"{m:.{digits}f} ± {h:.{digits}f}"
+                for m, h in zip(s[name], s[f"{name}_ci"])]
     return pd.DataFrame({
         "response": s["response"], "probability": s["probability"], "seeds": s["seeds"],
         "spiral (share of seeds)": s["spiral"], "spiral CI low": s["spiral_lo"], "spiral CI high": s["spiral_hi"],
@@ -183,27 +184,24 @@ def table(s: pd.DataFrame) -> pd.DataFrame:
 
 def heatmaps(s: pd.DataFrame, seeds: int, path: Path) -> None:
     """Grid maps: how often and how fast the shock spreads, is answered, grows, and what it costs integration."""
-    panels = [("spiral", "spiral: other pairs' barriers\n+1 point (share of seeds)", "viridis", (0, 1)),
-              ("t_spiral", "quarters from shock to spiral\n(mean over seeds that spiral)", "magma_r", None),
-              ("amplification", "amplification: end change of all barriers\n/ shock's first step (x)", "RdBu_r", 1.0),
-              ("retaliation", "retaliation: Canada's barrier on the US\n+5 points (share of seeds)", "viridis", (0, 1)),
-              ("t_retaliation", "quarters from shock to retaliation\n(mean over seeds that retaliate)", "magma_r", None),
-              ("d_integration", "integration index change at end\n(percentage points)", "RdBu_r", 0.0)]
+    share, quarters = (0, 1), None  # colour scales: fixed 0-1; 0 to the largest; a number: diverging around it
+    panels = [
+        ("spiral", f"spiral: other pairs' barriers +{100 * SPIRAL:g}\npoints of price (share of seeds)", share),
+        ("t_spiral", "quarters from shock to spiral\n(mean over seeds that spiral)", quarters),
+        ("amplification", "amplification: end change of all barriers\n/ shock's first step (x)", 1.0),
+        ("retaliation", f"retaliation: Canada on the US +{100 * RETALIATION:g}\npoints of price (share of seeds)",
+         share),
+        ("t_retaliation", "quarters from shock to retaliation\n(mean over seeds that retaliate)", quarters),
+        ("d_integration", "integration index change at end\n(percentage points)", 0.0)]
     fig, axes = plt.subplots(2, 3, figsize=(15, 9))
-    for ax, (name, title, cmap, scale) in zip(axes.flat, panels):
+    for ax, (name, title, scale) in zip(axes.flat, panels):
         grid = s.pivot(index="probability", columns="response", values=name)
         values = grid.to_numpy(dtype=float)
-        if isinstance(scale, tuple):
-            norm = plt.Normalize(*scale)
-        elif scale is not None:
-            reach = max(np.nanmax(np.abs(values - scale)), 1e-9) if np.isfinite(values).any() else 1.0
-            norm = TwoSlopeNorm(scale, scale - reach, scale + reach)
-        else:
-            norm = plt.Normalize(*(np.nanmin(values), np.nanmax(values)) if np.isfinite(values).any() else (0, 1))
-        image = ax.imshow(values, origin="lower", cmap=cmap, norm=norm, aspect="auto")
+        image = ax.imshow(values, origin="lower", aspect="auto", **_colours(values, scale))
+        digits = 1 if name.startswith("t_") else 2
         for (i, j), v in np.ndenumerate(values):
-            ax.text(j, i, "never" if math.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=8,
-                    color="black", bbox={"facecolor": "white", "alpha": 0.6, "lw": 0, "pad": 1})
+            ax.text(j, i, "never" if math.isnan(v) else f"{v:.{digits}f}", ha="center", va="center", fontsize=8,
+                    bbox={"facecolor": "white", "alpha": 0.6, "lw": 0, "pad": 1})
         ax.set_xticks(range(len(grid.columns)), [f"{v:g}" for v in grid.columns])
         ax.set_yticks(range(len(grid.index)), [f"{v:g}" for v in grid.index])
         ax.set_xlabel("response (share of the barrier gap matched per answer)")
@@ -213,6 +211,17 @@ def heatmaps(s: pd.DataFrame, seeds: int, path: Path) -> None:
     fig.suptitle(f"US tariff on Canada to {SHOCK_TARIFF:.0%} in {SHOCK_AT}, all Five Eyes reciprocal "
                  f"(lag {ADAPTATION['reciprocal']['lag'][0]} quarters): shock run minus no-shock run, {seeds} seeds")
     save(fig, path)
+
+
+def _colours(values: np.ndarray, scale: tuple | float | None) -> dict:
+    """Shares on a fixed 0-1 scale, changes diverging around their no-effect value, quarters from 0 up."""
+    finite = values[np.isfinite(values)]
+    if isinstance(scale, tuple):
+        return {"cmap": "viridis", "norm": plt.Normalize(*scale)}
+    if scale is not None:
+        reach = max(np.abs(finite - scale).max(initial=0.0), 1e-9)
+        return {"cmap": "RdBu_r", "norm": TwoSlopeNorm(scale, scale - reach, scale + reach)}
+    return {"cmap": "magma_r", "norm": plt.Normalize(0.0, finite.max(initial=1.0))}
 
 
 def over_time(series: pd.DataFrame, grid: np.ndarray, path: Path) -> None:
