@@ -181,8 +181,8 @@ def sobol_table(problem: dict, y: np.ndarray, seed: int) -> pd.DataFrame:
 
 def morris_figure(morris: pd.DataFrame, path: Path) -> None:
     """mu* against sigma per outcome: far right = influential, high = nonlinear or interacting."""
-    fig, axes = plt.subplots(1, len(OUTCOMES), figsize=(5 * len(OUTCOMES), 4.8))
-    for ax, (label, unit, _) in zip(axes, OUTCOMES):
+    fig, axes = plt.subplots(2, 2, figsize=(12, 9.5))
+    for ax, (label, unit, _) in zip(axes.flat, OUTCOMES):
         t = morris[morris["outcome"] == label]
         colour = np.where(t["kept"], "#1f4e9c", "#999999")
         ax.errorbar(t["mu_star"], t["sigma"], xerr=t["mu_star_ci"], fmt="none", ecolor="#bbbbbb", capsize=2)
@@ -210,11 +210,11 @@ def sobol_figure(sobol: pd.DataFrame, path: Path) -> None:
         ax.barh(y - 0.2, t["S1"], 0.4, xerr=t["S1_ci"], label="S1 first order", color="#1f4e9c", capsize=2)
         ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_ci"], label="ST total", color="#f2a900", capsize=2)
         ax.set_yticks(y, t["input"], fontsize=8)
-        ax.invert_yaxis()
         ax.axvline(0, color="black", lw=0.6)
         ax.set_title(f"{label}\n({unit})", fontsize=9)
         ax.set_xlabel("Sobol index (share of output variance)", fontsize=8)
         ax.grid(axis="x", alpha=0.3)
+    axes[0].invert_yaxis()  # shared: once for all panels, first input on top
     axes[0].legend(frameon=False, fontsize=8)
     fig.suptitle("Sobol indices of the seed-mean outcome (95 % bootstrap intervals)")
     save(fig, path)
