@@ -79,8 +79,13 @@ def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, param
     np.subtract.at(firms.cash, prime[a_idx], paid)
     np.subtract.at(firms.receipts, prime[a_idx], paid)
     ledger.q_tariffs += duty.sum()
-    np.add.at(ledger.q_flows, (buyer[a_idx], firms.country[supplier]), paid)
-    np.subtract.at(ledger.q_flows, (buyer[a_idx], pc[a_idx]), paid)
+    # the buyer's money moves from the prime's country to its suppliers' countries, but never more of it
+    # than the contract paid: components that cost the prime more than the contract are its loss, not value
+    # the buyer bought abroad (without the cap the prime's country could book negative value)
+    spent = np.bincount(a_idx, paid, minlength=n_awards)
+    moved = paid * np.minimum(1.0, awards.value / np.maximum(spent, 1e-300))[a_idx]
+    np.add.at(ledger.q_flows, (buyer[a_idx], firms.country[supplier]), moved)
+    np.subtract.at(ledger.q_flows, (buyer[a_idx], pc[a_idx]), moved)
     ledger.q_offsets += paid[forced_lot[a_idx, l_idx] & (firms.country[supplier] == buyer[a_idx])].sum()
 
     # lots nobody could supply are made in-house at the prime's own cost
