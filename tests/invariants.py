@@ -85,9 +85,13 @@ def money_run_totals(m: NTIBModel, ck: Checker) -> None:
 @check
 def flows_account(m: NTIBModel, ck: Checker) -> None:
     """End-item awards are >= 0 and never exceed what was tendered; component purchases only move value
-    between countries, so all-value flows sum to the awards."""
+    between countries, so all-value flows sum to the awards and none is negative (in the run totals and in
+    the four-quarter window the reporters read)."""
     led = m.ledger
     assert (led.prime_flows >= 0).all()
+    for name in ("flows", "recent_flows"):
+        low = getattr(led, name).min()
+        assert low >= -REL * max(1.0, led.prime_flows.sum()), f"ledger.{name} has a negative flow {low}"
     assert led.prime_flows.sum() <= led.tenders.sum() * (1 + REL) + REL
     assert _close(led.flows.sum(), led.prime_flows.sum(), led.prime_flows.sum())
 
@@ -199,8 +203,9 @@ def shares_in_unit_interval(m: NTIBModel, ck: Checker) -> None:
     """Integration index, foreign and US shares, co-development density and capacity utilisation lie in
     [0, 1] (a buyer's shares are NaN exactly when it bought nothing in the window)."""
     row = _row(m)
-    assert 0 <= row["integration_index"] <= 1 and row["integration_index"] == integration_index(m)
-    assert 0 <= row["codev_density"] <= 1
+    assert 0 <= row["integration_index"] <= 1, f"integration index {row['integration_index']}"
+    assert row["integration_index"] == integration_index(m)
+    assert 0 <= row["codev_density"] <= 1, f"codev density {row['codev_density']}"
     bought = m.ledger.recent_prime.sum(axis=0).sum(axis=1)
     for reporter in ("foreign_share", "us_share"):
         for code, value in row[reporter].items():

@@ -62,6 +62,17 @@ def test_whole_number_floats_run_as_integer_parameters() -> None:
     assert model.params.lots == 5 and model.ledger.gov_paid > 0
 
 
+def test_integration_stays_a_share_when_components_cost_more_than_the_contract() -> None:
+    """Regression: with 500 % component duties and offsets forcing lots abroad, primes paid more for
+    components than their contracts were worth, the prime's country booked negative value and the
+    integration index fell to -0.08."""
+    levers = ("tariff_components=5", "tariff_metals=5", "offset_rate=3", "offset_threshold_bn=0")
+    doc = {"name": "dear_components", **{code: {} for code in ("USA", "GBR")}}
+    overrides = tuple(f"{code}.{lever}" for code in ("USA", "GBR", "CAN", "AUS", "NZL", "EUR", "ROW") for lever in levers)
+    model = run_checked(Case(doc, (*overrides, "params.home_bias=0"), 2, 1, 0.004))
+    assert model.ledger.tariff_revenue > 0 and model.ledger.flows.min() > -1e-9  # zero up to rounding
+
+
 @pytest.mark.parametrize("scenario", ["status_quo", "america_first", "demand_surge"])
 def test_invariants_hold_on_shipped_scenarios(scenario: str) -> None:
     model = NTIBModel(scenario, seed=3, years=3, firm_scale=0.008)
