@@ -85,6 +85,8 @@ def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, params: P
              + params.bid_noise * rng.standard_normal(eligible.shape))
     score[~eligible] = -np.inf
 
+    if not len(primes):  # every prime has exited (possible under extreme parameters): no bids, no awards
+        score = np.full((len(value), 1), -np.inf)
     best = np.argmax(score, axis=1)
     tender = np.flatnonzero(np.isfinite(score[np.arange(len(value)), best]))
     ledger.q_unawarded += np.bincount(buyer, value, minlength=len(ledger.q_unawarded))
