@@ -70,9 +70,10 @@ class NTIBModel(mesa.Model):
         self.update_policies(t)  # 1. policy
         procurement, grants = self.budgets(t)  # 2. budgets
         groups = Groups.build(self.firms)
-        awards = procure(self.firms, self.rules, procurement, self.params, t, self.rng, self.ledger)  # 3.
+        supply = self.supply_factor(t)
+        awards = procure(self.firms, self.rules, procurement, supply, self.params, t, self.rng, self.ledger)  # 3.
         source(self.firms, groups, self.rules, awards, self.params, self.rng, self.ledger)  # 4. supply chain
-        produce(self.firms, self.params, self.supply_factor(t))  # 5. production
+        produce(self.firms, self.params, supply)  # 5. production
         research(self.firms, grants, self.params, self.rng, self.ledger)  # 6. innovation
         codevelop(self.firms, groups, self.programmes, self.rules, self.params, t, self.rng, self.ledger)
         received = float(self.firms.receipts.sum())

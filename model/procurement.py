@@ -52,15 +52,18 @@ def issue_tenders(sector_budget: np.ndarray, safe_share: np.ndarray, params: Par
     return t_buyer, sector[group], value, safe
 
 
-def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, params: Params, t: int,
-            rng: np.random.Generator, ledger: Ledger) -> Awards:
-    """Run the quarter's tenders, book awards into backlogs, cash and the ledger, and return them."""
+def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, supply_factor: np.ndarray, params: Params,
+            t: int, rng: np.random.Generator, ledger: Ledger) -> Awards:
+    """Run the quarter's tenders, book awards into backlogs, cash and the ledger, and return them.
+
+    Lead time is judged on usable capacity (`supply_factor`, country x sector), so a disrupted firm quotes
+    longer delivery and buyers can turn to others."""
     buyer, sector, value, safe = issue_tenders(sector_budget, rules.safe_share, params, rng)
     ledger.q_tenders += np.bincount(buyer, value, minlength=len(ledger.q_tenders))
     primes = np.flatnonzero(firms.active & (firms.tier == PRIME))
     x = firms.country[primes].astype(np.int64)
     net = prime_unit_price(firms, primes, params)
-    cap = np.maximum(firms.capacity[primes], 1e-12)
+    cap = np.maximum(firms.capacity[primes] * supply_factor[x, firms.sector[primes]], 1e-12)
 
     b = buyer[:, None]
     xs = x[None, :]
