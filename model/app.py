@@ -1,9 +1,10 @@
 """The interactive page: `solara run model/app.py` (or `ntib viz`). Pick a scenario, move the levers, press Reset
 to rebuild the model from them, then Step or play and watch integration emerge.
 
-The lever sliders are off by default (the page then shows the plain scenario); ticking "Set the US levers" applies
-the three US sliders, and the two selects override the scenario only when they say so. Every setting becomes an
-ordinary `--set` override through model.knobs, so what the page runs is reproducible with `ntib run`.
+By default the page runs the plain scenario: the three US lever sliders apply only once "Use the US lever sliders"
+is ticked, and the NTIB and adaptation selects override the scenario only when set to something other than
+"scenario". Every setting becomes an ordinary `--set` override through model.knobs, so what the page runs is
+reproducible with `ntib run`.
 """
 
 import sys
@@ -62,14 +63,14 @@ MODEL_PARAMS = {
     "scenario": {"type": "Select", "label": "Scenario", "value": "status_quo", "values": scenario_names()},
     "seed": {"type": "SliderInt", "label": "Seed", "value": 1, "min": 1, "max": 100, "step": 1},
     "years": 20,
-    "firm_scale": _slider("Firm population scale (1 = about 124,000 firms)", DEFAULT_FIRM_SCALE, 0.004, 0.05, 0.002),
-    "us_levers": {"type": "Checkbox", "label": "Set the US levers below (off: the scenario's values)", "value": False},
-    "us_preference": _slider("US preference margin (share of price)", 0.5, 0.0, 1.0, 0.05),
-    "tariff_level": _slider("US tariff level on allies' goods (ad valorem)", 0.1, 0.0, 1.0, 0.05),
-    "export_friction": _slider("US export-control friction (0 licence-free, 1 all licensed)", 0.4, 0.0, 1.0, 0.05),
-    "ntib_treatment": {"type": "Select", "label": "NTIB treatment (Five Eyes)", "value": SCENARIO_VALUE,
+    "firm_scale": _slider("Firm scale", DEFAULT_FIRM_SCALE, 0.004, 0.05, 0.002),
+    "us_levers": {"type": "Checkbox", "label": "Use the US lever sliders", "value": False},
+    "us_preference": _slider("US preference", 0.5, 0.0, 1.0, 0.05),
+    "tariff_level": _slider("US tariff", 0.1, 0.0, 1.0, 0.05),
+    "export_friction": _slider("Export friction", 0.4, 0.0, 1.0, 0.05),
+    "ntib_treatment": {"type": "Select", "label": "NTIB treatment", "value": SCENARIO_VALUE,
                        "values": [SCENARIO_VALUE, *NTIB_CHOICES]},
-    "adaptation": {"type": "Select", "label": "Adaptation of Five Eyes governments", "value": SCENARIO_VALUE,
+    "adaptation": {"type": "Select", "label": "Adaptation", "value": SCENARIO_VALUE,
                    "values": [SCENARIO_VALUE, *ADAPTATION_MODES]},
 }
 

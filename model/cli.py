@@ -1,4 +1,4 @@
-"""The `ntib` command: run a scenario, list scenarios, or run the demo comparison.
+"""The `ntib` command: run a scenario, list scenarios, run the demo comparison, or serve the interactive page.
 
 Every user error ends in one line on stderr naming what is wrong and what is allowed, and exit status 2.
 """
@@ -6,7 +6,11 @@ Every user error ends in one line on stderr naming what is wrong and what is all
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
+import re
+import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -67,6 +71,15 @@ def _scale(text: str) -> float:
     return value
 
 
+def _host(text: str) -> str:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        if not re.fullmatch(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*", text):
+            raise argparse.ArgumentTypeError(f"expected an IP address or host name, got {text!r}") from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ntib", description="Five Eyes defence-industrial-base model")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -88,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seeds", type=_int_in(1, 100), default=5, help="seeds per scenario (default 5)")
     demo.add_argument("--years", type=_int_in(1, MAX_YEARS), default=20, help="run length in years (default 20)")
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="folder for figures (default out/demo)")
+
+    viz = sub.add_parser("viz", help="serve the interactive page (scenario, levers, step and watch) in a browser")
+    viz.add_argument("--host", type=_host, default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1, this machine only)")
+    viz.add_argument("--port", type=_int_in(1, 65535), default=8765, help="port to listen on (default 8765)")
     return parser
 
 
@@ -122,6 +140,31 @@ def cmd_run(args: argparse.Namespace) -> None:
             print(f"\nwrote {args.out}/ (summary.json, timeseries.csv, figures, manifest.json)")
 
 
+def _loopback(host: str) -> bool:
+    """Whether every address `host` stands for is this machine only."""
+    return all(ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None))
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    """Serve model/app.py with Solara until interrupted. Binding the port first turns a busy port or an unknown
+    host into one clear line instead of a server traceback."""
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    try:
+        with socket.socket(family) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+            probe.bind((args.host, args.port))
+    except OSError as exc:
+        raise InputError(f"cannot listen on {args.host} port {args.port}: {exc.strerror or exc}") from None
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else f"[{args.host}]" if ":" in args.host else args.host
+    print(f"open http://{shown}:{args.port}  (Ctrl-C stops the server)", flush=True)
+    if not _loopback(args.host):
+        print(f"ntib: warning: listening on {args.host}: anyone who can reach this machine on port {args.port} "
+              "can use the page and make it compute", file=sys.stderr, flush=True)
+    app = Path(__file__).with_name("app.py")
+    return subprocess.call([sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
+                            "--port", str(args.port), "--production", "--no-open"])
+
+
 def readable(s: dict) -> str:
     """A short terminal summary of one run."""
     pct = lambda v: "  n/a" if v is None else f"{100 * v:5.1f}%"  # noqa: E731
@@ -142,6 +185,9 @@ def readable(s: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.command in ("run", "demo"):
+            from model.figures import headless
+            headless()
         if args.command == "scenarios":
             cmd_scenarios()
         elif args.command == "run":
@@ -149,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "demo":
             from model.demo import demo
             demo(args.seeds, args.years, args.out)
+        elif args.command == "viz":
+            return cmd_viz(args)
     except InputError as exc:
         print(f"ntib: error: {exc}", file=sys.stderr)
         return 2

@@ -46,13 +46,13 @@ def when(m: NTIBModel) -> str:
 
 def status_line(m: NTIBModel) -> str:
     """One line of where the run stands: quarter, step, integration index, firms, joint programmes."""
-    return (f"**{when(m)}** · step {m.steps} of {4 * m.years} · integration index {100 * integration_index(m):.1f} %"
+    return (f"{when(m)} · step {m.steps} of {4 * m.years} · integration index {100 * integration_index(m):.1f} %"
             f" · {int(m.firms.active.sum()):,} active firms · {int(m.programmes.active.sum())} joint programmes")
 
 
-def _figure(**margins: float) -> Figure:
+def _figure(height: float = FIGSIZE[1], **margins: float) -> Figure:
     """A headless figure with fixed margins (a layout engine would cost more than the drawing)."""
-    fig = Figure(figsize=FIGSIZE, dpi=DPI)
+    fig = Figure(figsize=(FIGSIZE[0], height), dpi=DPI)
     fig.subplots_adjust(**margins)
     return fig
 
@@ -62,7 +62,7 @@ def network_figure(m: NTIBModel) -> Figure:
     co-development pairs as dashed links."""
     flows = window_flows(m)
     output = flows.sum(axis=0)
-    fig = _figure(left=0.01, right=0.99, bottom=0.01, top=0.94)
+    fig = _figure(FIGSIZE[1] - 0.5, left=0.01, right=0.99, bottom=0.01, top=0.94)  # leaves room for the status line
     ax = fig.subplots()
     size = {c: 150 + 350 * np.log10(1 + output[C[c]]) for c in COUNTRIES}  # marker area, points^2
     for key, count in codev_pairs(m).items():
@@ -194,7 +194,8 @@ def NetworkPanel(model: NTIBModel) -> None:
     """The alliance network, under a line of text saying where the run stands."""
     update_counter.get()
     with solara.Column():
-        solara.Markdown(status_line(model))
+        # plain text: Markdown would load math and diagram scripts from a CDN
+        solara.Text(status_line(model), style={"font-size": "0.85em"})
         _show(model, network_figure)
 
 
