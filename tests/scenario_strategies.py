@@ -184,5 +184,8 @@ def cases(draw, max_years: int = 4) -> Case:
     overrides = [f"{code}.{name}={toml_value(value)}"
                  for code, lv in draw(st.lists(st.tuples(st.sampled_from(COUNTRIES), levers(1, 2)), max_size=3))
                  for name, value in lv.items()]
+    # a lever moved for every government at once, as a knob does: systemic extremes, not one country's
+    overrides += [f"{code}.{name}={toml_value(value)}" for name, value in draw(levers(0, 2)).items()
+                  for code in COUNTRIES]
     overrides += [f"params.{n}={toml_value(v)}" for n, v in draw(params(max_size=2)).items()]
     return Case(doc, tuple(overrides), years, draw(st.integers(0, 2**32 - 1)), draw(st.floats(0.004, 0.012)))

@@ -18,7 +18,7 @@ from model.model import NTIBModel
 from model.scenario import load_scenario
 from scenario_strategies import Case, cases
 
-CI_EXAMPLES = 60
+CI_EXAMPLES = 100
 EXAMPLES = int(os.environ.get("NTIB_HYPOTHESIS_EXAMPLES", CI_EXAMPLES))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize="NTIB_HYPOTHESIS_EXAMPLES" not in os.environ,
                     database=None, print_blob=True,
@@ -71,6 +71,14 @@ def test_integration_stays_a_share_when_components_cost_more_than_the_contract()
     overrides = tuple(f"{code}.{lever}" for code in ("USA", "GBR", "CAN", "AUS", "NZL", "EUR", "ROW") for lever in levers)
     model = run_checked(Case(doc, (*overrides, "params.home_bias=0"), 2, 1, 0.004))
     assert model.ledger.tariff_revenue > 0 and model.ledger.flows.min() > -1e-9  # zero up to rounding
+
+
+def test_a_run_goes_on_after_every_firm_has_exited() -> None:
+    """Regression: with no markup, no cash buffer and one quarter's patience every firm exits, and
+    procurement then crashed on the argmax of an empty sequence."""
+    harsh = ("markup=0", "fixed_cost=0.5", "cash_buffer=0", "exit_quarters=1", "capex_cost=20", "entry_rate=0")
+    model = run_checked(Case({"name": "extinction"}, tuple(f"params.{p}" for p in harsh), 4, 1, 0.004))
+    assert not model.firms.active.any() and model.firms.n > 500 and model.ledger.tenders.sum() > 0
 
 
 @pytest.mark.parametrize("scenario", ["status_quo", "america_first", "demand_surge"])
