@@ -1,11 +1,12 @@
 """Global sensitivity of the key outcomes to policy levers and behavioural parameters: Morris screening, then Sobol.
 
 Ten inputs (four US levers, the Canadian offset rate, five behavioural parameters) move around status_quo.
-Morris elementary effects (N/4 trajectories, at least 2, on a 4-level grid) screen them; Sobol indices (Saltelli
+Morris elementary effects (N/2 trajectories, at least 2, on a 4-level grid) screen them; Sobol indices (Saltelli
 sampling with N base samples, first-order and total, no second order) are then estimated for the inputs Morris
 keeps: an input is kept when its mu* reaches 10 % of the largest mu* for at least one outcome. Every design
 point runs over the same --seeds seeds and the analyses use the seed-mean of each outcome per point, so seed
-noise is averaged, not removed. Inputs Sobol does not vary stay at their status_quo values.
+noise is averaged, not removed. Inputs Sobol does not vary stay at their status_quo values. The defaults (N = 32,
+2 seeds, 15 years: about 1,000 runs) take minutes on two cores; --runs 128 halves the interval widths.
 
 Writes sensitivity_morris.png/.svg (mu* against sigma per outcome, 95 % bootstrap interval on mu*),
 sensitivity_sobol.png/.svg (S1 and ST per outcome with 95 % bootstrap intervals), and
@@ -87,16 +88,16 @@ OUTCOMES = [
 
 
 def build() -> argparse.ArgumentParser:
-    return parser("sensitivity.py", __doc__.splitlines()[0], runs=64, seeds=2, years=15,
-                  runs_help="Sobol base sample N, a power of 2; Morris runs N/4 trajectories (at least 2)")
+    return parser("sensitivity.py", __doc__.splitlines()[0], runs=32, seeds=2, years=15,
+                  runs_help="Sobol base sample N, a power of 2; Morris runs N/2 trajectories (at least 2)")
 
 
 def run(args: argparse.Namespace) -> None:
     n = args.runs
     if n < 2 or n & (n - 1):
         raise InputError(f"--runs {n}: the Sobol base sample must be a power of 2 (2, 4, 8, ... 64, 128)")
-    screen = _problem(INPUTS)
-    x_morris = morris_sample.sample(screen, max(2, n // 4), num_levels=LEVELS, seed=args.master_seed)
+    screen, trajectories = _problem(INPUTS), max(2, n // 2)
+    x_morris = morris_sample.sample(screen, trajectories, num_levels=LEVELS, seed=args.master_seed)
     m_design, m_res = sweep(args, "sensitivity-morris", _design(x_morris, INPUTS), series=False)
     morris = morris_table(screen, x_morris, outcome_means(m_res, x_morris, INPUTS), args.master_seed)
     kept = [i for i in INPUTS if morris.loc[morris["input"] == i.name, "kept"].any()]
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace) -> None:
         morris_figure(morris, out / "sensitivity_morris")
         sobol_figure(sobol, out / "sensitivity_sobol")
         write_table(morris, out, "sensitivity_morris", "Morris screening of the key outcomes",
-                    f"{len(x_morris)} design points ({max(2, n // 4)} trajectories, {LEVELS} levels) x {args.seeds} "
+                    f"{len(x_morris)} design points ({trajectories} trajectories, {LEVELS} levels) x {args.seeds} "
                     f"common seeds, {args.years} years from 2025Q1, around {BASE}. mu* = mean absolute elementary "
                     "effect, in outcome units per full input range, on the seed-mean of each outcome; mu*_ci = "
                     f"half-width of its 95 % bootstrap interval; kept = mu* >= {KEEP:.0%} of the largest mu* for "
