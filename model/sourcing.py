@@ -115,7 +115,9 @@ def _apply_content_rule(score: np.ndarray, content_ok: np.ndarray, rules: Rules,
     excess = np.where(awards.content_bound, bad.sum(axis=1) - allowed, 0)
     if not (excess > 0).any():
         return best
-    loss = np.where(bad & np.isfinite(s_ok), s_best - s_ok, np.inf)
+    switchable = bad & np.isfinite(s_ok)  # subtract only there: -inf - -inf would warn on the user's terminal
+    loss = np.full(s_best.shape, np.inf)
+    loss[switchable] = s_best[switchable] - s_ok[switchable]
     rank = np.argsort(np.argsort(loss, axis=1, kind="stable"), axis=1, kind="stable")
     switch = (rank < excess[:, None]) & np.isfinite(loss)
     return np.where(switch, best_ok, best)
