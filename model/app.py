@@ -44,15 +44,16 @@ def lever_overrides(us_levers: bool, us_preference: float, tariff_level: float, 
 
 
 class ExploreModel(NTIBModel):
-    """NTIBModel built from the sidebar's keyword arguments, as SolaraViz's Reset passes them."""
+    """NTIBModel built from the sidebar's keyword arguments, as SolaraViz's Reset passes them. The scenario comes
+    in as `scenario_name`: Reset would replace an argument called `scenario` with a Mesa Scenario object."""
 
-    def __init__(self, scenario: str = "status_quo", seed: int = 1, years: int = 20,
+    def __init__(self, scenario_name: str = "status_quo", seed: int = 1, years: int = 20,
                  firm_scale: float = DEFAULT_FIRM_SCALE, us_levers: bool = False, us_preference: float = 0.5,
                  tariff_level: float = 0.1, export_friction: float = 0.4, ntib_treatment: str = SCENARIO_VALUE,
                  adaptation: str = SCENARIO_VALUE) -> None:
         self.overrides = lever_overrides(us_levers, us_preference, tariff_level, export_friction, ntib_treatment,
                                          adaptation)
-        super().__init__(scenario, seed=seed, years=years, firm_scale=firm_scale, overrides=self.overrides)
+        super().__init__(scenario_name, seed=seed, years=years, firm_scale=firm_scale, overrides=self.overrides)
 
 
 def _slider(label: str, value: float, low: float, high: float, step: float) -> dict:
@@ -60,7 +61,7 @@ def _slider(label: str, value: float, low: float, high: float, step: float) -> d
 
 
 MODEL_PARAMS = {
-    "scenario": {"type": "Select", "label": "Scenario", "value": "status_quo", "values": scenario_names()},
+    "scenario_name": {"type": "Select", "label": "Scenario", "value": "status_quo", "values": scenario_names()},
     "seed": {"type": "SliderInt", "label": "Seed", "value": 1, "min": 1, "max": 100, "step": 1},
     "years": 20,
     "firm_scale": _slider("Firm scale", DEFAULT_FIRM_SCALE, 0.004, 0.05, 0.002),

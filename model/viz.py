@@ -45,9 +45,10 @@ def when(m: NTIBModel) -> str:
 
 
 def status_line(m: NTIBModel) -> str:
-    """One line of where the run stands: quarter, step, integration index, firms, joint programmes."""
-    return (f"{when(m)} · step {m.steps} of {4 * m.years} · integration index {100 * integration_index(m):.1f} %"
-            f" · {int(m.firms.active.sum()):,} active firms · {int(m.programmes.active.sum())} joint programmes")
+    """Where the run stands: scenario, seed, quarter, integration index, firms and joint programmes."""
+    return (f"{m.spec.name} · seed {m.seed} · {when(m)}, step {m.steps} of {4 * m.years} · integration index "
+            f"{100 * integration_index(m):.1f} % · {int(m.firms.active.sum()):,} active firms · "
+            f"{int(m.programmes.active.sum())} joint programmes")
 
 
 def _figure(height: float = FIGSIZE[1], **margins: float) -> Figure:

@@ -17,6 +17,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+import ipyvue
 import solara
 from solara.server import settings
 
@@ -25,10 +26,11 @@ EXTRA = ("@widgetti/vue-grid-layout@2.3.13-alpha.2", "font-awesome@4.5.0")
 
 
 def packages() -> list[str]:
-    """npm package specs (name@version) the page template names, plus EXTRA."""
+    """npm package specs (name@version) the page template names for this Vue version, plus EXTRA."""
     template = Path(solara.__file__).parent / "server" / "templates" / "solara.html.j2"
     named = re.findall(r"\{\{cdn\}\}/((?:@[\w-]+/)?[\w.-]+@\d[\w.-]*)/", template.read_text())
-    return sorted(set(named) | set(EXTRA))
+    app = "solara-vuetify3-app" if ipyvue.__version__.startswith("3") else "solara-vuetify-app"  # as Solara picks
+    return sorted({spec for spec in named if "vuetify" not in spec or f"/{app}@" in spec} | set(EXTRA))
 
 
 def install(spec: str, cache: Path, work: Path) -> None:

@@ -1,0 +1,264 @@
+"""The interactive page without a browser: sidebar settings to overrides, the panels' figures, and the page's
+Step and Reset driven through Solara's test renderer. The browser test is tests/test_browser.py."""
+
+import contextlib
+import io
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import ipyvuetify as v
+import ipywidgets
+import numpy as np
+import pytest
+import solara
+from matplotlib.collections import PathCollection
+from matplotlib.image import AxesImage
+from mesa.visualization.utils import force_update
+
+from model import NTIBModel
+from model.app import MODEL_PARAMS, ExploreModel, Page, lever_overrides
+from model.countries import COUNTRIES
+from model.knobs import adaptation_overrides, knob_overrides
+from model.metrics import codev_pairs
+from model.viz import (MAX_FIRMS_SHOWN, POSITIONS, CODEV_COLOUR, FirmsPanel, FlowsPanel, NetworkPanel,
+                       TimeSeriesPanel, firms_figure, flows_figure, network_figure, status_line, timeseries_figure,
+                       window_flows)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def stepped(steps: int, **kw) -> ExploreModel:
+    m = ExploreModel(**kw)
+    for _ in range(steps):
+        m.step()
+    return m
+
+
+# -- sidebar settings ---------------------------------------------------------------------------------
+
+
+def test_default_sidebar_is_the_plain_scenario():
+    defaults = {k: p["value"] for k, p in MODEL_PARAMS.items() if isinstance(p, dict)}
+    page_model = stepped(4, **defaults, years=MODEL_PARAMS["years"])
+    assert page_model.overrides == []
+    plain = NTIBModel("status_quo", seed=1, years=20)
+    for _ in range(4):
+        plain.step()
+    assert page_model.timeseries().equals(plain.timeseries())
+
+
+def test_us_sliders_apply_only_when_ticked():
+    assert lever_overrides(False, 0.2, 0.3, 0.9, "scenario", "scenario") == []
+    ticked = lever_overrides(True, 0.2, 0.3, 0.9, "scenario", "scenario")
+    assert ticked == (knob_overrides("us_preference", 0.2) + knob_overrides("tariff_level", 0.3)
+                      + knob_overrides("export_friction", 0.9))
+
+
+def test_selects_override_only_when_not_left_at_scenario():
+    assert lever_overrides(False, 0.5, 0.1, 0.4, "on", "scenario") == knob_overrides("ntib_treatment", 1.0)
+    assert lever_overrides(False, 0.5, 0.1, 0.4, "off", "industrial") == (
+        knob_overrides("ntib_treatment", 0.0) + adaptation_overrides("industrial"))
+
+
+def test_levers_reach_the_model_policies():
+    m = ExploreModel(scenario_name="full_ntib", seed=3, us_levers=True, us_preference=0.2, tariff_level=0.3,
+                     export_friction=0.0, ntib_treatment="off", adaptation="reciprocal")
+    usa = m.spec.policies["USA"]
+    assert m.spec.name == "full_ntib" and m.seed == 3
+    assert np.allclose(usa.preference_margin, 0.2) and np.allclose(usa.tariff_end_items, 0.3)
+    assert all(usa.exempt[COUNTRIES.index(c)] == 1.0 for c in ("GBR", "CAN", "AUS", "NZL"))
+    assert not any(m.spec.policies[c].ntib_treatment for c in ("USA", "GBR", "CAN", "AUS", "NZL"))
+    assert m.spec.policies["GBR"].adaptation.mode == "reciprocal"
+
+
+def test_every_select_and_slider_value_builds_a_model():
+    params = MODEL_PARAMS
+    for name in params["scenario_name"]["values"]:
+        ExploreModel(scenario_name=name)
+    for choice in params["ntib_treatment"]["values"]:
+        for mode in params["adaptation"]["values"]:
+            ExploreModel(ntib_treatment=choice, adaptation=mode)
+    for knob in ("us_preference", "tariff_level", "export_friction"):
+        ExploreModel(us_levers=True, **{knob: params[knob]["min"]})
+        ExploreModel(us_levers=True, **{knob: params[knob]["max"]})
+    ExploreModel(firm_scale=params["firm_scale"]["min"], seed=params["seed"]["max"])
+
+
+# -- figures ------------------------------------------------------------------------------------------
+
+
+def node_positions(fig) -> dict[str, tuple[float, float]]:
+    ax = fig.axes[0]
+    labels = [t.get_text().split("\n")[0] for t in ax.texts if "\n" in t.get_text()]
+    points = [tuple(c.get_offsets()[0]) for c in ax.collections if isinstance(c, PathCollection)]
+    return dict(zip(labels, points))
+
+
+def test_network_nodes_stay_put_and_codev_links_are_dashed():
+    m = stepped(2)
+    first = node_positions(network_figure(m))
+    for _ in range(6):
+        m.step()
+    fig = network_figure(m)
+    assert node_positions(fig) == first == {c: POSITIONS[c] for c in COUNTRIES}
+    codev = [line for line in fig.axes[0].lines if line.get_color() == CODEV_COLOUR]
+    assert len(codev) == len(codev_pairs(m)) > 0
+    assert all(line.get_linestyle() == "--" for line in codev)
+    assert len(fig.axes[0].patches) > 0  # value-flow arrows
+
+
+def test_network_node_labels_report_output():
+    m = stepped(4)
+    output = window_flows(m).sum(axis=0)
+    labels = {t.get_text().split("\n")[0]: t.get_text().split("\n")[1]
+              for t in network_figure(m).axes[0].texts if "\n" in t.get_text()}
+    assert labels["USA"] == f"{output[0]:.1f}" and labels["ROW"] == "(buys only)"
+
+
+def test_flows_heatmap_shows_the_last_four_quarters():
+    m = stepped(5)
+    image = next(a for a in flows_figure(m).axes[0].get_children() if isinstance(a, AxesImage))
+    expected = window_flows(m)[:, :6]
+    shown = np.asarray(image.get_array().filled(0.0))
+    assert shown.shape == (7, 6) and np.allclose(shown, np.where(expected > 0, expected, 0.0))
+    assert "no flows yet" in flows_figure(ExploreModel()).axes[0].texts[0].get_text()
+
+
+def test_timeseries_has_one_point_per_quarter():
+    m = stepped(6)
+    fig = timeseries_figure(m)
+    integration, foreign, tech, cost = fig.axes
+    assert len(integration.lines[0].get_xdata()) == 6
+    assert np.allclose(integration.lines[0].get_ydata(), 100 * m.timeseries()["integration_index"])
+    assert len(foreign.lines) == len(tech.lines) == len(cost.lines) == 6  # USA, GBR, CAN, AUS, NZL, EUR
+    assert integration.get_xlim() == (2025, 2045)  # fixed axis: lines grow, the frame does not move
+
+
+def test_firms_are_sampled_with_a_fixed_seed_when_many():
+    small = stepped(1)
+    shown = sum(len(c.get_offsets()) for c in firms_figure(small).axes[0].collections)
+    assert shown == int(small.firms.active.sum()) < MAX_FIRMS_SHOWN
+    big = ExploreModel(firm_scale=0.03)
+    assert int(big.firms.active.sum()) > MAX_FIRMS_SHOWN
+    a, b = firms_figure(big).axes[0].collections, firms_figure(big).axes[0].collections
+    assert sum(len(c.get_offsets()) for c in a) == MAX_FIRMS_SHOWN
+    assert all(np.array_equal(x.get_offsets(), y.get_offsets()) for x, y in zip(a, b))
+
+
+# -- components ---------------------------------------------------------------------------------------
+
+
+def image_bytes(rc) -> list[bytes]:
+    return [bytes(w.value) for w in rc.find(ipywidgets.Image).widgets]
+
+
+@pytest.mark.parametrize("panel", [NetworkPanel, FlowsPanel, TimeSeriesPanel, FirmsPanel])
+def test_panel_redraws_after_a_step_and_only_then(panel):
+    m = ExploreModel()
+    _, rc = solara.render(panel(m), handle_error=False)
+    before = image_bytes(rc)
+    assert len(before) == 1 and before[0].startswith(b"\x89PNG")
+    force_update()  # a re-render without a step keeps the cached picture
+    assert image_bytes(rc) == before
+    m.step()
+    force_update()  # what Mesa's Step does after stepping
+    assert image_bytes(rc) != before
+
+
+def test_network_panel_status_line():
+    m = stepped(3)
+    _, rc = solara.render(NetworkPanel(m), handle_error=False)
+    text = rc.find(v.Html, tag="span").widget.children[0]
+    assert text == status_line(m)
+    assert text.startswith("status_quo · seed 1 · 2025Q3, step 3 of 80 · integration index ")
+
+
+@pytest.fixture
+def page():
+    """The page inside an app layout (where the sidebar lives), as `solara run` shows it."""
+    with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel, Solara prints the app bar's elements
+        _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    return rc
+
+
+def click(rc, label: str) -> None:
+    rc.find(v.Btn, children=[label]).widget.click()
+
+
+def status(rc) -> str:
+    return next(w.children[0] for w in rc.find(v.Html, tag="span").widgets
+                if w.children and " · seed " in str(w.children[0]))
+
+
+def mesa_time(rc) -> str:
+    return next(w.children[0] for w in rc.find(v.Html, tag="span").widgets
+                if w.children and str(w.children[0]).startswith("Time: "))
+
+
+def test_page_has_the_sidebar_controls(page):
+    labels = {w.label for w in page.find(v.Slider).widgets} | {w.label for w in page.find(v.Select).widgets}
+    assert {"Scenario", "Seed", "Firm scale", "US preference", "US tariff", "Export friction", "NTIB treatment",
+            "Adaptation"} <= labels
+    scenario = page.find(v.Select, label="Scenario").widget
+    assert scenario.v_model == "status_quo" and "full_ntib" in scenario.items
+    assert len(image_bytes(page)) == 4
+
+
+def test_step_changes_the_plots_and_reset_brings_them_back(page):
+    start_images, start_status = image_bytes(page), status(page)
+    assert mesa_time(page) == "Time: 0.0" and "start, step 0 of 80" in start_status
+    for _ in range(3):
+        click(page, "Step")
+    assert mesa_time(page) == "Time: 3.0" and "2025Q3, step 3 of 80" in status(page)
+    stepped_images = image_bytes(page)
+    assert all(a != b for a, b in zip(start_images, stepped_images))
+    click(page, "Reset")
+    assert mesa_time(page) == "Time: 0.0" and status(page) == start_status
+    assert image_bytes(page) == start_images
+
+
+def test_reset_rebuilds_the_model_from_the_sidebar(page):
+    page.find(v.Select, label="Scenario").widget.v_model = "full_ntib"
+    page.find(v.Slider, label="Seed").widget.v_model = 7
+    click(page, "Step")
+    assert status(page).startswith("status_quo · seed 1 ·")  # settings wait for Reset
+    click(page, "Reset")
+    assert status(page).startswith("full_ntib · seed 7 · start, step 0 of 80")
+    click(page, "Step")
+    assert "2025Q1, step 1 of 80" in status(page)
+
+
+# -- the command and the script form -----------------------------------------------------------------
+
+
+def ntib_viz(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "model.cli", "viz", *args], capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("--port", "0"), "--port"), (("--port", "65536"), "--port"), (("--port", "http"), "--port"),
+    (("--host", "bad host"), "--host"), (("--host", "-x"), "--host"),
+])
+def test_viz_rejects_bad_flags_in_one_line(args, fragment):
+    out = ntib_viz(*args)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.count("\n") == 1 and fragment in out.stderr and out.stderr.startswith("ntib: error:")
+
+
+def test_viz_reports_a_busy_port_in_one_line():
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        out = ntib_viz("--port", str(busy.getsockname()[1]))
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.count("\n") == 1 and "cannot listen on 127.0.0.1 port" in out.stderr
+
+
+def test_app_runs_as_a_script_with_its_folder_first_on_sys_path():
+    """What `solara run model/app.py` does: model/model.py must not shadow the package."""
+    code = ("import runpy, sys; sys.path.insert(0, 'model'); "
+            "ns = runpy.run_path('model/app.py', run_name='__main__'); print(ns['ExploreModel'].__mro__[1])")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "model.model.NTIBModel" in out.stdout
