@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test calibration clean
+.PHONY: demo test calibration reliability experiments clean
 
 $(STAMP): pyproject.toml
 	@PYTHON=$$(scripts/find-python.sh) || exit 1; \
@@ -21,6 +21,19 @@ test: $(STAMP)
 
 calibration: $(STAMP)
 	$(PY) scripts/calibrate.py --seeds 10 --out docs/calibration.md
+
+reliability: $(STAMP)
+	$(PY) scripts/reliability.py --out docs/reliability.md
+
+EXPERIMENTS := scenarios preference_sweep barriers_heatmap sensitivity surge reciprocity
+
+# every experiment at its default size into out/<name>/, then the figures the README shows into docs/img/
+experiments: $(STAMP)
+	@for name in $(EXPERIMENTS); do \
+	  echo "== $$name"; $(PY) experiments/$$name.py --quiet || exit 1; \
+	done
+	mkdir -p docs/img/experiments
+	for f in out/*/*.png; do case $$f in out/demo/*) ;; *) cp $$f docs/img/experiments/ ;; esac; done
 
 clean:
 	rm -rf $(VENV) out

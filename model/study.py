@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def parser(script: str, description: str, runs: int, seeds: int, runs_help: str,
 def main(body: Callable[[argparse.Namespace], None], build: Callable[[], argparse.ArgumentParser],
          argv: list[str] | None = None) -> int:
     """Parse flags and run `body`; a user error is one line on stderr and exit 2, an interrupt exit 130."""
-    prog = "experiment"
+    prog, start = "experiment", time.monotonic()
     try:
         p = build()
         prog = p.prog
@@ -79,6 +80,7 @@ def main(body: Callable[[argparse.Namespace], None], build: Callable[[], argpars
         print(f"{prog}: interrupted; the runs finished so far are stored, rerun the same command to resume",
               file=sys.stderr)
         return 130
+    print(f"{prog}: done in {time.monotonic() - start:.0f} s", file=sys.stderr)
     return 0
 
 
