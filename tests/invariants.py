@@ -9,7 +9,10 @@ the same quarter; money only moves between governments, firms and tariff revenue
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -18,12 +21,38 @@ from model.countries import C, COUNTRIES, N_SECTORS, PRIME, SECTORS
 from model.metrics import integration_index, prime_cost_per_quality
 from model.model import NTIBModel
 from model.policy import ADAPTATION, LEVERS
+from model.scenario import load_scenario
 
 REL = 1e-9  # float rounding allowed on money sums, relative to the money moved
 FLOAT_COLUMNS = ("quality", "base_cost", "cum_output", "unit_cost", "capacity", "backlog", "cash", "revenue_ema",
                  "profit_ema", "comp_price", "awards", "receipts", "delivered", "delivery_capacity")
 POSITIVE = ("quality", "base_cost", "cum_output", "unit_cost", "capacity", "comp_price")
 NON_NEGATIVE = ("backlog", "awards", "delivered", "delivery_capacity")
+
+
+class RunCase(Protocol):
+    """A scenario file's text, --set overrides and the run's seed, length and firm scale."""
+
+    toml: str
+    overrides: tuple[str, ...]
+    seed: int
+    years: int
+    firm_scale: float
+
+
+def run_checked(case: RunCase) -> NTIBModel:
+    """Write the case's scenario file, load it with its overrides, and check every invariant after each step."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "drawn.toml"
+        path.write_text(case.toml)
+        spec = load_scenario(str(path), list(case.overrides))
+    model = NTIBModel(spec, seed=case.seed, years=case.years, firm_scale=case.firm_scale)
+    checker = Checker(model)
+    while model.running:
+        model.step()
+        checker(model)
+    assert checker.steps == case.years * 4
+    return model
 
 
 def _close(a: float, b: float, scale: float) -> bool:

@@ -7,15 +7,12 @@ CI runs a fixed, reproducible set of examples; NTIB_HYPOTHESIS_EXAMPLES=500 expl
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from invariants import Checker
+from invariants import Checker, run_checked
 from model.model import NTIBModel
-from model.scenario import load_scenario
 from scenario_strategies import Case, cases
 
 CI_EXAMPLES = 100
@@ -25,23 +22,9 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize="NTIB_HYPO
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-def run_checked(case: Case) -> NTIBModel:
-    """Write the case's scenario file, load it with its overrides, and check every invariant after each step."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "drawn.toml"
-        path.write_text(case.toml)
-        spec = load_scenario(str(path), list(case.overrides))
-    model = NTIBModel(spec, seed=case.seed, years=case.years, firm_scale=case.firm_scale)
-    checker = Checker(model)
-    while model.running:
-        model.step()
-        checker(model)
-    assert checker.steps == case.years * 4
-    return model
-
-
 @SETTINGS
 @given(case=cases())
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a numpy warning would reach the ntib user's terminal
 def test_invariants_hold_after_every_step(case: Case) -> None:
     run_checked(case)
 
