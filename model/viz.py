@@ -141,8 +141,9 @@ def timeseries_figure(m: NTIBModel) -> Figure:
     if m.steps:
         ts = m.timeseries()
         year = year_of(ts["quarter"])
-        axes[0, 0].plot(year, 100 * ts["integration_index"], color="black")
-        axes[0, 0].set_ylim(bottom=0)
+        integration = 100 * ts["integration_index"]
+        axes[0, 0].plot(year, integration, color="black")
+        axes[0, 0].set_ylim(0, max(5.0, 1.15 * float(integration.max())))
         for c in PRODUCERS:
             axes[0, 1].plot(year, 100 * ts[f"foreign_share.{c}"], color=COLOURS[c], label=c)
             axes[1, 0].plot(year, ts[f"tech.{c}"], color=COLOURS[c])
