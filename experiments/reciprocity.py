@@ -8,7 +8,8 @@ and one without. Their difference, seed by seed, is what the shock did. Outcomes
 (tariff + preference + licence cost, share of price) among the Five Eyes, with "end" = mean of the final year:
 
 - spiral: the mean barrier of the 18 directed pairs outside US-Canada ends at least 1 point of price above the
-  no-shock history; quarters to spiral = first quarter from the shock at which it is.
+  no-shock history; quarters to spiral = first quarter from the shock at which it is. The table also gives that
+  change itself.
 - retaliation: Canada's barrier on the US ends at least 5 points above the no-shock history; quarters likewise.
 - amplification: change in the sum of all 20 directed barriers at the end over the shock's own first step on the
   US barrier against Canada (1 = passed on as imposed, above 1 = grew, below 1 = partly withdrawn).
@@ -31,6 +32,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.ticker import MaxNLocator
 
 from model.countries import FIVE_EYES
 from model.errors import InputError
@@ -73,9 +75,10 @@ def run(args: argparse.Namespace) -> None:
                     f"Each row: a grid point, {args.seeds} common seeds, {args.years} years from 2025Q1; shock "
                     f"{SHOCK_AT}, US tariff on Canada to {SHOCK_TARIFF:.0%}. Shares of seeds with 95 % Wilson "
                     "intervals; quarters (from the shock, seeds that crossed only) and other outcomes as mean ± 95 % "
-                    f"half-width over seeds. Spiral: the 18 other directed Five Eyes barriers end {SPIRAL:.0%} of "
-                    f"price or more above the no-shock run; retaliation: Canada's barrier on the US ends "
-                    f"{RETALIATION:.0%} or more above it.")
+                    "half-width over seeds. Spiral: the mean of the 18 directed Five Eyes barriers outside "
+                    f"US-Canada ends {100 * SPIRAL:g} point(s) of price or more above the no-shock run; retaliation: "
+                    f"Canada's barrier on the US ends {100 * RETALIATION:g} points or more above it. Amplification: "
+                    "end change of all 20 barriers / the shock's first step on the US barrier against Canada.")
     show = summary[["response", "probability", "spiral", "retaliation", "t_retaliation", "amplification",
                     "d_integration"]]
     print(show.rename(columns={"t_retaliation": "quarters to retaliate", "d_integration": "integration change pp"})
@@ -122,6 +125,7 @@ def outcomes(series: pd.DataFrame) -> pd.DataFrame:
         rows.append({**dict(zip(KEYS, key)),
                      **_crossing("spiral", other, start, SPIRAL, end),
                      **_crossing("retaliation", d["barrier.CAN>USA"], start, RETALIATION, end),
+                     "d_other": 100 * other[end].mean(),
                      "amplification": d.loc[end, PAIRS].sum(axis=1).mean() / d.loc[start, "barrier.USA>CAN"],
                      "integration": 100 * d.loc[end, "level"].mean(),
                      "d_integration": 100 * d.loc[end, "integration_index"].mean()})
@@ -154,7 +158,7 @@ def summarise(per_seed: pd.DataFrame) -> pd.DataFrame:
             k = int(g[name].sum())
             row[name], (row[f"{name}_lo"], row[f"{name}_hi"]) = k / len(g), wilson(k, len(g))
             row[f"t_{name}"], row[f"t_{name}_ci"] = _mean_ci(g[f"t_{name}"].dropna())
-        for name in ("amplification", "integration", "d_integration"):
+        for name in ("d_other", "amplification", "integration", "d_integration"):
             row[name], row[f"{name}_ci"] = _mean_ci(g[name])
         rows.append(row)
     return pd.DataFrame(rows)
@@ -175,7 +179,7 @@ def table(s: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "response": s["response"], "probability": s["probability"], "seeds": s["seeds"],
         "spiral (share of seeds)": s["spiral"], "spiral CI low": s["spiral_lo"], "spiral CI high": s["spiral_hi"],
-        "quarters to spiral": pm("t_spiral", 1),
+        "quarters to spiral": pm("t_spiral", 1), "other pairs' change (points of price)": pm("d_other", 3),
         "retaliation (share of seeds)": s["retaliation"], "retaliation CI low": s["retaliation_lo"],
         "retaliation CI high": s["retaliation_hi"], "quarters to retaliation": pm("t_retaliation", 1),
         "amplification (x first step)": pm("amplification"), "integration at end (%)": pm("integration", 1),
@@ -245,6 +249,7 @@ def over_time(series: pd.DataFrame, grid: np.ndarray, path: Path) -> None:
         ax.axvline(shock_year, color="grey", lw=0.8)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("effective barrier (% of price:\ntariff + preference + licence cost)")
         ax.grid(alpha=0.3)
     axes[0].legend(frameon=False, fontsize=7)
