@@ -43,8 +43,7 @@ def test_unwritable_out_and_full_disk_leave_no_results(case: BadInput, tmp_path:
     assert not [p for p in tmp_path.rglob(".staging-*")]
 
 
-SUBPROCESS = [("flags", "unknown flag"), ("--set", "unknown lever"), ("encoding", "0xff byte"),
-              ("adaptation", "mode as a list")]
+SUBPROCESS = [("flags", "unknown flag"), ("encoding", "0xff byte"), ("adaptation", "mode as a list")]
 
 
 @pytest.mark.parametrize("category, name", SUBPROCESS)
