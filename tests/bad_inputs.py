@@ -92,7 +92,8 @@ def expect_empty(state: object) -> object:
 
 # -- scenario files ---------------------------------------------------------------------------------------
 
-def _file(category: str, name: str, text: str | bytes, offending: str, files=()) -> BadInput:
+def _file(category: str, name: str, text: str | bytes, offending: str,
+          files: tuple[tuple[str, bytes], ...] = ()) -> BadInput:
     data = text.encode() if isinstance(text, str) else text
     return BadInput(category, name, (*RUN, "--scenario", FILE), offending, (("mine.toml", data), *files))
 
@@ -130,7 +131,8 @@ def out_of_range() -> Iterator[BadInput]:
         if kind == "partner":
             values.append(f"{{ NZL = {high + 1} }}")
         for value in values:
-            yield _file("out of range", f"{code}.{lever} = {value}", f"[{code}]\n{lever} = {value}\n", f"{code}.{lever}")
+            text = f"[{code}]\n{lever} = {value}\n"
+            yield _file("out of range", f"{code}.{lever} = {value}", text, f"{code}.{lever}")
 
 
 def unknown_keys() -> Iterator[BadInput]:
@@ -185,9 +187,9 @@ def schedules() -> Iterator[BadInput]:
                "2024", "2125", '"2125Q1"', '"2024Q4"', "-2029", "1979-05-27"):
         yield _file("schedule", f"at = {at}", entry.format(at=at), "USA.schedule[0].at")
     cases = {
-        "missing at": ("[[USA.schedule]]\ncontent_min = 0.7\n", "USA.schedule[0]"),
+        "missing at": ("[[USA.schedule]]\ncontent_min = 0.7\n", "USA.schedule[0]: missing 'at'"),
         "unknown lever": ("[[USA.schedule]]\nat = 2030\nbuy_american = 1\n", "buy_american"),
-        "no lever": ("[[USA.schedule]]\nat = 2030\n", "USA.schedule[0]"),
+        "no lever": ("[[USA.schedule]]\nat = 2030\n", "USA.schedule[0]: sets no lever"),
         "not a list": ("[USA]\nschedule = 1\n", "USA.schedule"),
         "a single table": ("[USA.schedule]\nat = 2030\ncontent_min = 0.7\n", "USA.schedule"),
         "entry not a table": ("[USA]\nschedule = [2030]\n", "USA.schedule[0]"),
@@ -203,8 +205,8 @@ def schedules() -> Iterator[BadInput]:
 def shocks() -> Iterator[BadInput]:
     base = {"kind": '"demand"', "at": "2026", "factor": "2"}
     changes = {
-        "missing kind": ("kind", None, "kind"), "missing at": ("at", None, "'at'"),
-        "missing factor": ("factor", None, "'factor'"), "kind war": ("kind", '"war"', "kind"),
+        "missing kind": ("kind", None, "shocks[0].kind"), "missing at": ("at", None, "shocks[0]: missing 'at'"),
+        "missing factor": ("factor", None, "missing 'factor'"), "kind war": ("kind", '"war"', "war"),
         "kind as a list": ("kind", '["demand"]', "kind"), "kind capitalised": ("kind", '"Demand"', "kind"),
         "negative factor": ("factor", "-1", "factor"), "demand factor 11": ("factor", "11", "factor"),
         "factor text": ("factor", '"double"', "factor"), "factor nan": ("factor", "nan", "factor"),
@@ -216,7 +218,7 @@ def shocks() -> Iterator[BadInput]:
     for name, (key, value, offending) in changes.items():
         entry = {**base, key: value} if value is not None else {k: v for k, v in base.items() if k != key}
         body = "".join(f"{k} = {v}\n" for k, v in entry.items())
-        yield _file("shock", name, "[[shocks]]\n" + body, f"shocks[0]" if offending in ("kind",) else offending)
+        yield _file("shock", name, "[[shocks]]\n" + body, offending)
     yield _file("shock", "supply factor 1.5", "[[shocks]]\nkind = \"supply\"\nat = 2026\nfactor = 1.5\n", "factor")
     yield _file("shock", "shocks as a table", "[shocks]\nkind = \"demand\"\n", "shocks")
     yield _file("shock", "shock not a table", "shocks = [1]\n", "shocks[0]")
