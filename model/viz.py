@@ -11,10 +11,10 @@ from collections.abc import Callable
 import numpy as np
 import solara
 from matplotlib.colors import LogNorm
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from mesa.visualization.utils import update_counter
 
 from model.countries import C, COUNTRIES, PRIME
@@ -194,7 +194,6 @@ def _show(model: NTIBModel, draw: Callable[[NTIBModel], Figure]) -> None:
 @solara.component
 def NetworkPanel(model: NTIBModel) -> None:
     """The alliance network, under a line of text saying where the run stands."""
-    update_counter.get()
     with solara.Column():
         # plain text: Markdown would load math and diagram scripts from a CDN
         solara.Text(status_line(model), style={"font-size": "0.85em"})

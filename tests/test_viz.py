@@ -22,7 +22,7 @@ from model.app import MODEL_PARAMS, ExploreModel, Page, lever_overrides
 from model.countries import COUNTRIES
 from model.knobs import adaptation_overrides, knob_overrides
 from model.metrics import codev_pairs
-from model.viz import (MAX_FIRMS_SHOWN, POSITIONS, CODEV_COLOUR, FirmsPanel, FlowsPanel, NetworkPanel,
+from model.viz import (CODEV_COLOUR, MAX_FIRMS_SHOWN, POSITIONS, FirmsPanel, FlowsPanel, NetworkPanel,
                        TimeSeriesPanel, firms_figure, flows_figure, network_figure, status_line, timeseries_figure,
                        window_flows)
 
