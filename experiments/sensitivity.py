@@ -172,6 +172,7 @@ def morris_table(problem: dict, x: np.ndarray, y: np.ndarray, seed: int) -> pd.D
 
 
 def sobol_table(problem: dict, y: np.ndarray, seed: int) -> pd.DataFrame:
+    """S1 and ST with their 95 % intervals per outcome and input (bootstrap seeded: reruns give the same table)."""
     frames = []
     for k, (label, _, _) in enumerate(OUTCOMES):
         si = sobol_analyze.analyze(problem, y[:, k], calc_second_order=False, conf_level=0.95, seed=seed)
