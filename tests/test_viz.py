@@ -1,4 +1,4 @@
-"""The interactive page without a browser: sidebar settings to overrides, the panels' figures, and the page's
+"""The interactive page without a browser: sidebar settings to overrides, the panels' charts, and the page's
 Step and Reset driven through Solara's test renderer. The browser test is tests/test_browser.py."""
 
 import contextlib
@@ -13,8 +13,9 @@ import ipywidgets
 import numpy as np
 import pytest
 import solara
-from matplotlib.collections import PathCollection
-from matplotlib.image import AxesImage
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.text import Annotation
 from mesa.visualization.utils import force_update
 
 from model import NTIBModel
@@ -22,9 +23,9 @@ from model.app import MODEL_PARAMS, ExploreModel, Page, lever_overrides
 from model.countries import COUNTRIES
 from model.knobs import adaptation_overrides, knob_overrides
 from model.metrics import codev_pairs
-from model.viz import (CODEV_COLOUR, MAX_FIRMS_SHOWN, POSITIONS, FirmsPanel, FlowsPanel, NetworkPanel,
-                       TimeSeriesPanel, firms_figure, flows_figure, network_figure, status_line, timeseries_figure,
-                       window_flows)
+from model.viz import (CHARTS, CODEV_COLOUR, MAX_FIRMS_SHOWN, MIN_FLOW, POSITIONS, Chart, FirmsChart, FirmsPanel,
+                       FlowsChart, FlowsPanel, NetworkChart, NetworkPanel, TimeSeriesChart, TimeSeriesPanel,
+                       status_line, window_flows)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,50 +87,78 @@ def test_every_select_and_slider_value_builds_a_model():
     ExploreModel(firm_scale=params["firm_scale"]["min"], seed=params["seed"]["max"])
 
 
-# -- figures ------------------------------------------------------------------------------------------
+# -- charts -------------------------------------------------------------------------------------------
 
 
-def node_positions(fig) -> dict[str, tuple[float, float]]:
-    ax = fig.axes[0]
-    labels = [t.get_text().split("\n")[0] for t in ax.texts if "\n" in t.get_text()]
-    points = [tuple(c.get_offsets()[0]) for c in ax.collections if isinstance(c, PathCollection)]
-    return dict(zip(labels, points))
+def painted(chart: type[Chart], m: ExploreModel) -> Figure:
+    return chart(m).update(m)
+
+
+def png(fig: Figure) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("chart", list(CHARTS.values()))
+def test_repainting_a_chart_equals_building_it_afresh(chart):
+    m = ExploreModel()
+    kept = chart(m)
+    kept.update(m)
+    for _ in range(5):
+        m.step()
+        kept.update(m)
+    fresh = painted(chart, m)
+    for a, b in zip(kept.fig.axes, fresh.axes):
+        assert [len(x) for x in (a.lines, a.collections, a.patches, a.texts, a.images)] == \
+            [len(x) for x in (b.lines, b.collections, b.patches, b.texts, b.images)]
+    assert png(kept.fig) == png(fresh)
+
+
+def node_positions(fig: Figure) -> dict[str, tuple[float, float]]:
+    return {t.get_text().split("\n")[0]: tuple(t.xy) for t in fig.axes[0].texts if isinstance(t, Annotation)}
 
 
 def test_network_nodes_stay_put_and_codev_links_are_dashed():
     m = stepped(2)
-    first = node_positions(network_figure(m))
+    chart = NetworkChart(m)
+    first = node_positions(chart.update(m))
     for _ in range(6):
         m.step()
-    fig = network_figure(m)
+    fig = chart.update(m)
     assert node_positions(fig) == first == {c: POSITIONS[c] for c in COUNTRIES}
+    nodes = np.vstack([c.get_offsets() for c in fig.axes[0].collections])
+    assert sorted(map(tuple, nodes)) == sorted(POSITIONS.values())
     codev = [line for line in fig.axes[0].lines if line.get_color() == CODEV_COLOUR]
     assert len(codev) == len(codev_pairs(m)) > 0
     assert all(line.get_linestyle() == "--" for line in codev)
-    assert len(fig.axes[0].patches) > 0  # value-flow arrows
+    flows = window_flows(m)
+    arrows = [a for a in fig.axes[0].patches if isinstance(a, FancyArrowPatch)]
+    assert len(arrows) == int(((flows >= MIN_FLOW) & ~np.eye(len(COUNTRIES), dtype=bool)).sum()) > 0
 
 
 def test_network_node_labels_report_output():
     m = stepped(4)
     output = window_flows(m).sum(axis=0)
     labels = {t.get_text().split("\n")[0]: t.get_text().split("\n")[1]
-              for t in network_figure(m).axes[0].texts if "\n" in t.get_text()}
+              for t in painted(NetworkChart, m).axes[0].texts if isinstance(t, Annotation)}
     assert labels["USA"] == f"{output[0]:.1f}" and labels["ROW"] == "(buys only)"
 
 
 def test_flows_heatmap_shows_the_last_four_quarters():
     m = stepped(5)
-    image = next(a for a in flows_figure(m).axes[0].get_children() if isinstance(a, AxesImage))
+    chart = FlowsChart(m)
+    chart.update(m)
     expected = window_flows(m)[:, :6]
-    shown = np.asarray(image.get_array().filled(0.0))
+    shown = np.asarray(chart.image.get_array().filled(0.0))
     assert shown.shape == (7, 6) and np.allclose(shown, np.where(expected > 0, expected, 0.0))
-    assert "no flows yet" in flows_figure(ExploreModel()).axes[0].texts[0].get_text()
+    start = ExploreModel()
+    assert [t.get_text() for t in painted(FlowsChart, start).axes[0].texts] == ["no flows yet: press Step"]
 
 
 def test_timeseries_has_one_point_per_quarter():
     m = stepped(6)
-    fig = timeseries_figure(m)
-    integration, foreign, tech, cost = fig.axes
+    integration, foreign, tech, cost = painted(TimeSeriesChart, m).axes[:4]
     assert len(integration.lines[0].get_xdata()) == 6
     assert np.allclose(integration.lines[0].get_ydata(), 100 * m.timeseries()["integration_index"])
     assert len(foreign.lines) == len(tech.lines) == len(cost.lines) == 6  # USA, GBR, CAN, AUS, NZL, EUR
@@ -138,11 +167,11 @@ def test_timeseries_has_one_point_per_quarter():
 
 def test_firms_are_sampled_with_a_fixed_seed_when_many():
     small = stepped(1)
-    shown = sum(len(c.get_offsets()) for c in firms_figure(small).axes[0].collections)
+    shown = sum(len(c.get_offsets()) for c in painted(FirmsChart, small).axes[0].collections)
     assert shown == int(small.firms.active.sum()) < MAX_FIRMS_SHOWN
     big = ExploreModel(firm_scale=0.03)
     assert int(big.firms.active.sum()) > MAX_FIRMS_SHOWN
-    a, b = firms_figure(big).axes[0].collections, firms_figure(big).axes[0].collections
+    a, b = painted(FirmsChart, big).axes[0].collections, painted(FirmsChart, big).axes[0].collections
     assert sum(len(c.get_offsets()) for c in a) == MAX_FIRMS_SHOWN
     assert all(np.array_equal(x.get_offsets(), y.get_offsets()) for x, y in zip(a, b))
 
