@@ -1,7 +1,7 @@
 """How long the interactive page takes per quarter at the default size: the target is half a second.
 
 Two measurements over the same number of steps:
-  - figures: model.step() plus drawing every panel to PNG, as the server does on each step;
+  - figures: model.step() plus repainting every panel and saving it as PNG, as the server does on each step;
   - page: a click on Step in the rendered page (solara.render, no browser), which adds Mesa's and Solara's
     re-render and widget updates to the above.
 

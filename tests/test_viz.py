@@ -2,6 +2,7 @@
 Step and Reset driven through Solara's test renderer. The browser test is tests/test_browser.py."""
 
 import contextlib
+import inspect
 import io
 import socket
 import subprocess
@@ -48,6 +49,12 @@ def test_default_sidebar_is_the_plain_scenario():
     for _ in range(4):
         plain.step()
     assert page_model.timeseries().equals(plain.timeseries())
+
+
+def test_first_model_matches_what_reset_builds_from_the_untouched_sidebar():
+    defaults = {name: p.default for name, p in inspect.signature(ExploreModel).parameters.items()}
+    sidebar = {k: p["value"] if isinstance(p, dict) else p for k, p in MODEL_PARAMS.items()}
+    assert defaults == sidebar
 
 
 def test_us_sliders_apply_only_when_ticked():
