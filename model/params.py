@@ -66,7 +66,7 @@ class Params:
     # Entry and exit
     exit_quarters: int = _p(8, 1, 80, "consecutive loss-making quarters before an idle firm exits (assumption)")
     entry_margin: float = _p(0.10, -1.0, 1.0, "profit margin of a country-sector that attracts entrants (assumption)")
-    entry_rate: float = _p(0.005, 0.0, 1.0, "quarterly entrants per active supplier in an attractive country-sector (assumption)")
+    entry_rate: float = _p(0.005, 0.0, 0.05, "quarterly entrants per active supplier in an attractive country-sector (assumption)")
     # Initial state
     tech_gap: float = _p(0.20, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
     experience_quarters: float = _p(80.0, 1.0, 400.0, "initial cumulative output, in quarters of initial capacity: "

@@ -97,6 +97,8 @@ def _resolve(name_or_path: str, seen: tuple[str, ...] = ()) -> tuple[dict, str]:
         return raw, where
     if not isinstance(parent, str) or not parent:
         raise InputError(f"{where}: extends: expected a scenario name or path, got {parent!r}")
+    if parent not in scenario_names() and name_or_path not in scenario_names() and not Path(parent).is_absolute():
+        parent = str(Path(name_or_path).parent / parent)  # a relative path is relative to the extending file
     if parent in seen:
         raise InputError(f"{where}: extends: '{parent}' extends itself in a cycle; expected a chain of scenarios "
                          "that ends in one without extends")

@@ -110,3 +110,12 @@ def test_extends_cycle_is_refused(tmp_path):
 def test_bad_set_values_are_refused(assignment, fragment):
     with pytest.raises(InputError, match=fragment.replace("(", r"\(")):
         load_scenario("status_quo", [assignment])
+
+
+def test_relative_extends_is_found_beside_the_extending_file(tmp_path, monkeypatch):
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "mine.toml").write_text('extends = "status_quo"\n[USA]\npreference_margin = 0.2\n')
+    (tmp_path / "top.toml").write_text('extends = "base/mine.toml"\n[USA]\ncontent_min = 0.5\n')
+    monkeypatch.chdir("/")
+    spec = load_scenario(str(tmp_path / "top.toml"))
+    assert spec.policies["USA"].preference_margin[1] == 0.2 and spec.policies["USA"].content_min == 0.5
