@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
-import random
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -20,19 +14,11 @@ from model.errors import InputError
 from model.experiment import Point, Sweep, common_seeds, load, run_sweep
 from model.store import ResultStore
 
+from sweep_kills import SWEEP as SWEEP_KILL
+from sweep_kills import kill_and_resume, outcome, raw_keys
+
 SWEEP = Sweep("test", tuple(Point.of("status_quo", [f"USA.preference_margin={m}", "USA.qualifying=[]"], margin=m)
                             for m in (0.0, 1.0)), common_seeds(7, 3), master_seed=7, years=3)
-
-
-def outcome(store: Path, sweep: Sweep = SWEEP) -> pd.DataFrame:
-    """What a figure would be drawn from: the ok rows without timings, in design order."""
-    res = load(sweep, store)
-    return res.runs.drop(columns=["seconds"]).reset_index(drop=True)
-
-
-def raw_keys(store: Path) -> list[str]:
-    """Every committed run key, duplicates included (what a corrupt store would show)."""
-    return [k for p in sorted(store.glob("runs-*.parquet")) for k in pq.read_table(p).column("key").to_pylist()]
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +26,7 @@ def reference(tmp_path_factory) -> pd.DataFrame:
     store = tmp_path_factory.mktemp("ref") / "store"
     done = run_sweep(SWEEP, store, workers=1, progress=False)
     assert (done.total, done.ran, done.failed) == (6, 6, 0)
-    return outcome(store)
+    return outcome(store, SWEEP)
 
 
 def test_seeds_are_spawned_from_the_master_and_stable_as_the_design_grows():
@@ -51,7 +37,7 @@ def test_seeds_are_spawned_from_the_master_and_stable_as_the_design_grows():
 
 def test_same_command_twice_gives_identical_results(tmp_path, reference):
     run_sweep(SWEEP, tmp_path / "store", workers=1, progress=False)
-    pd.testing.assert_frame_equal(outcome(tmp_path / "store"), reference)
+    pd.testing.assert_frame_equal(outcome(tmp_path / "store", SWEEP), reference)
     assert reference["margin"].tolist() == [0.0] * 3 + [1.0] * 3
     # common random numbers: both points ran the same seeds
     assert reference.groupby("margin")["seed"].apply(tuple).nunique() == 1
@@ -59,13 +45,13 @@ def test_same_command_twice_gives_identical_results(tmp_path, reference):
 
 def test_process_pool_gives_the_serial_results(tmp_path, reference):
     run_sweep(SWEEP, tmp_path / "store", workers=2, progress=False)
-    pd.testing.assert_frame_equal(outcome(tmp_path / "store"), reference)
+    pd.testing.assert_frame_equal(outcome(tmp_path / "store", SWEEP), reference)
 
 
 @pytest.mark.slow
 def test_dask_local_cluster_on_loopback_gives_the_pool_results(tmp_path, reference):
     run_sweep(SWEEP, tmp_path / "store", workers=2, scheduler="local", progress=False)
-    pd.testing.assert_frame_equal(outcome(tmp_path / "store"), reference)
+    pd.testing.assert_frame_equal(outcome(tmp_path / "store", SWEEP), reference)
 
 
 def test_rerun_skips_stored_runs_and_more_seeds_run_only_the_new_ones(tmp_path):
@@ -118,45 +104,16 @@ def test_two_writers_on_one_store_are_refused(tmp_path):
             ResultStore(tmp_path / "store")
 
 
-CHILD = """
-import sys
-from model.experiment import Point, Sweep, common_seeds, run_sweep
-points = tuple(Point.of("status_quo", [f"USA.preference_margin={m}"], margin=m) for m in (0.0, 0.25, 0.5, 1.0))
-run_sweep(Sweep("kill", points, common_seeds(3, 4), 3, years=4), __import__("pathlib").Path(sys.argv[1]),
-          workers=2, chunk=2, progress=False)
-"""
-
-
 def test_sigkill_at_random_points_then_rerun_loses_and_duplicates_nothing(tmp_path):
-    store = tmp_path / "store"
-    points = tuple(Point.of("status_quo", [f"USA.preference_margin={m}"], margin=m) for m in (0.0, 0.25, 0.5, 1.0))
-    sweep = Sweep("kill", points, common_seeds(3, 4), 3, years=4)
-    rng = random.Random(11)
-    stored = [0]
-    for _ in range(4):
-        child = subprocess.Popen([sys.executable, "-c", CHILD, str(store)], start_new_session=True,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while len(raw_keys(store)) <= stored[-1] and child.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)  # wait for this attempt to commit something, then kill at a random instant
-        time.sleep(rng.uniform(0.0, 0.3))
-        os.killpg(child.pid, signal.SIGKILL)  # the sweep and its workers, mid-write or not
-        child.wait()
-        for p in store.glob("*.parquet"):  # every file that is present is whole
-            pq.read_table(p)
-        stored.append(len(raw_keys(store)))
-    print("runs stored after each kill:", stored)
-    done = run_sweep(sweep, store, progress=False)
-    keys = raw_keys(store)
-    assert len(keys) == len(set(keys)) == 16
-    assert done.already + done.ran == 16 and done.failed == 0
-    assert not list(store.glob(".*.tmp"))
-    assert stored == sorted(stored) and stored[-1] < 16  # progress kept across kills, none ran to the end
-    serial = tmp_path / "serial"
-    run_sweep(sweep, serial, progress=False)
-    pd.testing.assert_frame_equal(outcome(store, sweep), outcome(serial, sweep))
-    series = load(sweep, store).series
-    assert len(series) == 16 * 16 and not series.duplicated(["key", "t"]).any()
+    r = kill_and_resume(tmp_path, kills=4, seed=11)
+    print("runs stored after each kill:", r.stored_after_each)
+    total = len(SWEEP_KILL.points) * len(SWEEP_KILL.seeds)
+    assert len(r.keys) == len(set(r.keys)) == total
+    assert r.stored_after_each == sorted(r.stored_after_each) and r.stored_after_each[-1] < total
+    assert r.stored_after_each[0] > 0  # the kills landed mid-sweep, after something was committed
+    assert not r.unreadable and not r.leftovers
+    assert r.matches_uninterrupted
+    assert r.series_rows == total * 4 * SWEEP_KILL.years and r.series_duplicates == 0
 
 
 def test_opening_a_store_removes_what_a_killed_writer_left(tmp_path):
