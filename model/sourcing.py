@@ -32,7 +32,9 @@ def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, param
     share = params.component_share
     lot_units = awards.units * share / n_lots
 
-    forced = np.minimum(n_lots, np.ceil(awards.offset / (share * awards.value) * n_lots - 1e-9)).astype(np.int64)
+    component_value = share * awards.value
+    offset_part = np.divide(awards.offset, component_value, out=np.zeros(n_awards), where=component_value > 1e-300)
+    forced = np.minimum(n_lots, np.ceil(offset_part * n_lots - 1e-9)).astype(np.int64)
     forced_lot = np.arange(n_lots)[None, :] < forced[:, None]  # (A, L)
     home = np.where(forced_lot, buyer[:, None], pc[:, None])
 

@@ -73,3 +73,11 @@ def test_invariants_hold_on_shipped_scenarios(scenario: str) -> None:
         model.step()
         checker(model)
     assert checker.steps == 12 and model.ledger.gov_paid > 0
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_vanishing_demand_shock_raises_no_numpy_warning() -> None:
+    """Found by hypothesis: a demand factor of 5e-324 made contract values underflow to zero in the offset share."""
+    shock = '[{ kind = "demand", at = 2025, quarters = 8, factor = 5e-324 }]'
+    model = run_checked(Case({"name": "vanishing"}, (f"shocks={shock}",), 3, 1, 0.004))
+    assert model.steps == 12
