@@ -371,6 +371,13 @@ def write_atomically(path: Path, text: str) -> None:
 # -- command line ------------------------------------------------------------------------------------------
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A bad flag is one line on stderr and exit status 2, as for every project command."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def int_list(text: str) -> list[int]:
     """Parse a comma list of integers, such as '1000,10000'."""
     return [int(part) for part in text.split(",")]
@@ -378,7 +385,7 @@ def int_list(text: str) -> list[int]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Options, with --quick defaults filled in where an option was not given."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="ntib bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="sizes 1k and 10k only, 5 years, 20 sweep runs")
     parser.add_argument("--sizes", type=int_list,
                         help="comma list of target firm counts (default 1000,10000,100000)")

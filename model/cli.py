@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
 import re
 import socket
 import subprocess
@@ -106,7 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
     viz.add_argument("--host", type=_host, default="127.0.0.1",
                      help="address to listen on (default 127.0.0.1, this machine only)")
     viz.add_argument("--port", type=_int_in(1, 65535), default=8765, help="port to listen on (default 8765)")
+
+    sub.add_parser("bench", help="measure speed and memory and write docs/performance.md; options after "
+                                 "'bench' go to benchmarks/run.py (ntib bench --help lists them)", add_help=False)
     return parser
+
+
+def cmd_bench(options: list[str]) -> int:
+    """Run the benchmark suite of the source checkout this package was installed from."""
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+    if not script.is_file():
+        raise InputError(f"ntib bench needs the project's source checkout; expected {script}")
+    return subprocess.run([sys.executable, str(script), *options]).returncode
 
 
 def cmd_scenarios() -> None:
@@ -183,7 +195,10 @@ def readable(s: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     try:
+        if argv[:1] == ["bench"]:
+            return cmd_bench(argv[1:])
         args = build_parser().parse_args(argv)
         if args.command in ("run", "demo"):
             from model.figures import headless
@@ -203,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ntib: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `ntib run | head`: the reader left, which is not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return 0
 
 

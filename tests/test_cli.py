@@ -78,3 +78,16 @@ def test_unwritable_out_is_a_clear_error(tmp_path):
     blocker.write_text("x")
     out = ntib("run", "--years", "1", "--out", str(blocker / "sub"))
     assert out.returncode == 2 and "Traceback" not in out.stderr and "--out" in out.stderr
+
+
+def test_bench_passes_options_through_and_refuses_a_bad_flag_in_one_line():
+    done = ntib("bench", "--no-such-flag")
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0
+    assert "--no-such-flag" in done.stderr and "Traceback" not in done.stderr
+    assert "--sweep-runs" in ntib("bench", "--help").stdout
+
+
+def test_a_reader_that_leaves_early_is_not_an_error():
+    shell = subprocess.run(f"{sys.executable} -m model.cli run --years 1 | true", shell=True,
+                           capture_output=True, text=True)
+    assert "Traceback" not in shell.stderr and "BrokenPipe" not in shell.stderr
