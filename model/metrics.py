@@ -65,11 +65,20 @@ def tech(m: NTIBModel) -> dict[str, float]:
     return {c: float(q[C[c]]) for c in PRODUCERS}
 
 
+def _primes(m: NTIBModel) -> np.ndarray:
+    """Rows of the active primes: a few hundred among up to 100,000 firms, so prime reporters stay cheap."""
+    f = m.firms
+    return np.flatnonzero((f.tier == PRIME) & f.active)
+
+
 def prime_cost_per_quality(m: NTIBModel) -> np.ndarray:
     """Capacity-weighted cost of a unit of capability from each country's primes (components landed)."""
-    f, k = m.firms, m.params.component_share
-    cost = (1 - k) * f.unit_cost + k * f.comp_price
-    return _by_country(m, cost / f.quality, f.capacity, f.active & (f.tier == PRIME))
+    f, k, rows = m.firms, m.params.component_share, _primes(m)
+    cost = ((1 - k) * f.unit_cost[rows] + k * f.comp_price[rows]) / f.quality[rows]
+    country, w = f.country[rows], f.capacity[rows]
+    num = np.bincount(country, w * cost, minlength=N_COUNTRIES)
+    den = np.bincount(country, w, minlength=N_COUNTRIES)
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
 def unit_cost_index(m: NTIBModel) -> dict[str, float]:
@@ -79,7 +88,7 @@ def unit_cost_index(m: NTIBModel) -> dict[str, float]:
 
 
 def firms_active(m: NTIBModel) -> dict[str, int]:
-    counts = np.bincount(m.firms.country, m.firms.active, minlength=N_COUNTRIES)
+    counts = np.bincount(m.firms.country[m.firms.active], minlength=N_COUNTRIES)
     return {c: int(counts[C[c]]) for c in PRODUCERS}
 
 
@@ -148,9 +157,9 @@ def capability_per_dollar(m: NTIBModel) -> dict[str, float]:
     return {c: float(cap[i] / paid[i]) if paid[i] > 0 else float("nan") for i, c in enumerate(COUNTRIES)}
 
 
-def _prime_sums(m: NTIBModel, values: np.ndarray) -> np.ndarray:
-    f = m.firms
-    return np.bincount(f.sector, np.where(f.active & (f.tier == PRIME), values, 0.0), minlength=N_SECTORS)
+def _prime_sums(m: NTIBModel, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    rows = _primes(m) if rows is None else rows
+    return np.bincount(m.firms.sector[rows], values[rows], minlength=N_SECTORS)
 
 
 def ordered(m: NTIBModel) -> dict[str, float]:
@@ -165,8 +174,9 @@ def delivered(m: NTIBModel) -> dict[str, float]:
 
 def lead_time(m: NTIBModel) -> dict[str, float]:
     """Quarters of work in hand (prime backlog / capacity) by sector: how far behind orders the base runs."""
-    cap = _prime_sums(m, m.firms.capacity)
-    backlog = _prime_sums(m, m.firms.backlog)
+    rows = _primes(m)
+    cap = _prime_sums(m, m.firms.capacity, rows)
+    backlog = _prime_sums(m, m.firms.backlog, rows)
     return {s: float(b / c) if c > 0 else float("nan") for s, b, c in zip(SECTORS, backlog, cap)}
 
 
