@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import re
+import sys
 import time
 import traceback
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ from tqdm import tqdm
 from model.countries import COUNTRIES, pair_key
 from model.errors import InputError
 from model.model import DEFAULT_FIRM_SCALE
-from model.output import manifest, write_json
+from model.output import git_commit, manifest, write_json
 from model.runs import run_one
 from model.scenario import ScenarioSpec, load_scenario
 from model.store import ResultStore
@@ -190,6 +191,8 @@ def run_sweep(sweep: Sweep, store_dir: Path, workers: int = 1, scheduler: str | 
     with ResultStore(store_dir) as store:
         stored = store.stored_keys()
         todo = [t for t in tasks if t.key not in stored]
+        if len(todo) < len(tasks):
+            _warn_if_other_code(store_dir, sweep.name)
         state = {"status": "running", "workers": workers, "scheduler": scheduler, "sweep": sweep.describe()}
         _write_manifest(store_dir, state)
         done = Outcome(total=len(tasks), already=len(tasks) - len(todo), ran=0, failed=0)
@@ -244,6 +247,18 @@ def _stream(pool: cf.Executor, tasks: list[Task], window: int) -> Iterator[tuple
     finally:
         for future in pending:
             future.cancel()
+
+
+def _warn_if_other_code(store_dir: Path, name: str) -> None:
+    """Stored runs are reused whatever code made them; say so when that was another commit."""
+    try:
+        before = json.loads((store_dir / "manifest.json").read_text()).get("git_commit")
+    except (OSError, ValueError):
+        return
+    now = git_commit()
+    if before and before != now:
+        print(f"{name}: note: reusing runs stored by commit {before}; this code is {now}. Use a new --out to "
+              "rerun everything with this code.", file=sys.stderr)
 
 
 def _write_manifest(store_dir: Path, state: dict) -> None:
