@@ -1,7 +1,10 @@
 """Adaptive governments: how often, and how fast, one US tariff on Canada spirals into alliance-wide protection.
 
-Design: status_quo with all five governments in reciprocal adaptation (lag 2 quarters, gap threshold 0.02, the
-mode's defaults) over a grid of the reciprocity `response` x `probability`, --runs values each from 0.2 to 1.0.
+Design: status_quo with all five governments in reciprocal adaptation (lag 2 quarters, gap threshold 0.02,
+probability 0.7: the mode's defaults) over a grid of the reciprocity `contagion` (0 to 1: the share of the gap
+between the other pairs' mean barrier and one's own that a government closes toward every Five Eyes partner; 0
+answers each partner only for what it does) x `response` (0.2 to 1.0: the share of a partner's barrier gap
+matched per answer), --runs values each.
 Every grid point runs two histories on the same seeds: one with the shock (in 2027Q1 the US raises its tariffs on
 Canadian end items and components to 60 %, the 2025 rate of 35 % plus 25 points; the status_quo schedule is kept)
 and one without. Their difference, seed by seed, is what the shock did. Outcomes, from the effective barriers
@@ -48,29 +51,30 @@ SHOCK_AT = "2027Q1"
 SHOCK_TARIFF = 0.60
 SPIRAL = 0.01  # rise of the other pairs' mean barrier, share of price
 RETALIATION = 0.05  # rise of Canada's barrier on the US, share of price
-GRID = (0.2, 1.0)  # range of response and of probability
+AXES = {"contagion": (0.0, 1.0, "contagion (share of the alliance's protection followed per answer)"),
+        "response": (0.2, 1.0, "response (share of a partner's barrier gap matched per answer)")}
 PAIRS = [f"barrier.{a}>{b}" for a in FIVE_EYES for b in FIVE_EYES if a != b]
 OTHER = [p for p in PAIRS if p not in ("barrier.USA>CAN", "barrier.CAN>USA")]
-KEYS = ["response", "probability", "seed"]
+KEYS = [*AXES, "seed"]
 
 
 def build() -> argparse.ArgumentParser:
     return parser("reciprocity.py", __doc__.splitlines()[0], runs=5, seeds=20,
-                  runs_help="grid values per axis (response and probability, each from 0.2 to 1.0)")
+                  runs_help="grid values per axis (contagion 0-1, response 0.2-1)")
 
 
 def run(args: argparse.Namespace) -> None:
     if args.years < 3:
         raise InputError(f"--years {args.years}: the shock comes in {SHOCK_AT}, so runs need at least 3 years")
-    grid = np.round(np.linspace(*GRID, args.runs), 4)
-    points = [Point.of(BASE, overrides(r, p, shock), response=r, probability=p, shock=shock)
-              for r in grid for p in grid for shock in (False, True)]
+    grids = {name: np.round(np.linspace(lo, hi, args.runs), 4) for name, (lo, hi, _) in AXES.items()}
+    points = [Point.of(BASE, overrides(c, r, shock), contagion=c, response=r, shock=shock)
+              for c in grids["contagion"] for r in grids["response"] for shock in (False, True)]
     design, res = sweep(args, "reciprocity", points, series_columns=["t", "quarter", "integration_index", *PAIRS])
     per_seed = outcomes(res.series)
     summary = summarise(per_seed)
     with report(args, design, res) as out:
         heatmaps(summary, args.seeds, out / "reciprocity_heatmaps")
-        over_time(res.series, grid, out / "barrier_over_time")
+        over_time(res.series, grids, out / "barrier_over_time")
         write_table(table(summary), out, "reciprocity", "One US tariff shock under reciprocal adaptation",
                     f"Each row: a grid point, {args.seeds} common seeds, {args.years} years from 2025Q1; shock "
                     f"{SHOCK_AT}, US tariff on Canada to {SHOCK_TARIFF:.0%}. Shares of seeds with 95 % Wilson "
@@ -79,17 +83,17 @@ def run(args: argparse.Namespace) -> None:
                     f"US-Canada ends {100 * SPIRAL:g} point(s) of price or more above the no-shock run; retaliation: "
                     f"Canada's barrier on the US ends {100 * RETALIATION:g} points or more above it. Amplification: "
                     "end change of all 20 barriers / the shock's first step on the US barrier against Canada.")
-    show = summary[["response", "probability", "spiral", "retaliation", "t_retaliation", "amplification",
+    show = summary[[*AXES, "spiral", "retaliation", "t_retaliation", "amplification",
                     "d_integration"]]
     print(show.rename(columns={"t_retaliation": "quarters to retaliate", "d_integration": "integration change pp"})
           .round(3).to_string(index=False))
 
 
-def overrides(response: float, probability: float, shock: bool) -> list[str]:
+def overrides(contagion: float, response: float, shock: bool) -> list[str]:
     """Every Five Eyes government reciprocal with these settings; with the shock added to the US schedule."""
     sets = [*adaptation_overrides("reciprocal"),
             *(f"{c}.adaptation.{k}={v:g}" for c in FIVE_EYES for k, v in
-              (("response", response), ("probability", probability)))]
+              (("contagion", contagion), ("response", response)))]
     if shock:
         tariff = {"CAN": SHOCK_TARIFF}
         entries = [*load_scenario(BASE).raw["USA"].get("schedule", []),
@@ -152,8 +156,8 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 def summarise(per_seed: pd.DataFrame) -> pd.DataFrame:
     """Per grid point: shares of seeds with their Wilson intervals, and means with 95 % half-widths."""
     rows = []
-    for (r, p), g in per_seed.groupby(["response", "probability"]):
-        row = {"response": r, "probability": p, "seeds": len(g)}
+    for (c, r), g in per_seed.groupby(list(AXES)):
+        row = {"contagion": c, "response": r, "seeds": len(g)}
         for name in ("spiral", "retaliation"):
             k = int(g[name].sum())
             row[name], (row[f"{name}_lo"], row[f"{name}_hi"]) = k / len(g), wilson(k, len(g))
@@ -177,7 +181,7 @@ def table(s: pd.DataFrame) -> pd.DataFrame:
         return ["never" if math.isnan(m) else f"{m:.{digits}f} ± {h:.{digits}f}"
                 for m, h in zip(s[name], s[f"{name}_ci"])]
     return pd.DataFrame({
-        "response": s["response"], "probability": s["probability"], "seeds": s["seeds"],
+        "contagion": s["contagion"], "response": s["response"], "seeds": s["seeds"],
         "spiral (share of seeds)": s["spiral"], "spiral CI low": s["spiral_lo"], "spiral CI high": s["spiral_hi"],
         "quarters to spiral": pm("t_spiral", 1), "other pairs' change (points of price)": pm("d_other", 3),
         "retaliation (share of seeds)": s["retaliation"], "retaliation CI low": s["retaliation_lo"],
@@ -199,7 +203,7 @@ def heatmaps(s: pd.DataFrame, seeds: int, path: Path) -> None:
         ("d_integration", "integration index change at end\n(percentage points)", 0.0)]
     fig, axes = plt.subplots(2, 3, figsize=(15, 9))
     for ax, (name, title, scale) in zip(axes.flat, panels):
-        grid = s.pivot(index="probability", columns="response", values=name)
+        grid = s.pivot(index="contagion", columns="response", values=name)
         values = grid.to_numpy(dtype=float)
         image = ax.imshow(values, origin="lower", aspect="auto", **_colours(values, scale))
         digits = 1 if name.startswith("t_") else 2
@@ -208,8 +212,8 @@ def heatmaps(s: pd.DataFrame, seeds: int, path: Path) -> None:
                     bbox={"facecolor": "white", "alpha": 0.6, "lw": 0, "pad": 1})
         ax.set_xticks(range(len(grid.columns)), [f"{v:g}" for v in grid.columns])
         ax.set_yticks(range(len(grid.index)), [f"{v:g}" for v in grid.index])
-        ax.set_xlabel("response (share of the barrier gap matched per answer)")
-        ax.set_ylabel("probability of answering a gap per quarter")
+        ax.set_xlabel(AXES["response"][2])
+        ax.set_ylabel(AXES["contagion"][2].replace(" (", "\n("))
         ax.set_title(title, fontsize=10)
         fig.colorbar(image, ax=ax, shrink=0.85)
     fig.suptitle(f"US tariff on Canada to {SHOCK_TARIFF:.0%} in {SHOCK_AT}, all Five Eyes reciprocal "
@@ -228,22 +232,23 @@ def _colours(values: np.ndarray, scale: tuple | float | None) -> dict:
     return {"cmap": "magma_r", "norm": plt.Normalize(0.0, finite.max(initial=1.0))}
 
 
-def over_time(series: pd.DataFrame, grid: np.ndarray, path: Path) -> None:
-    """Mean barriers with and without the shock for the grid's corners and middle: where the shock goes."""
+def over_time(series: pd.DataFrame, grids: dict[str, np.ndarray], path: Path) -> None:
+    """Mean barriers with and without the shock on the grid's diagonal (first, middle, last): where it goes."""
     ts = series.assign(year=year_of(series["quarter"]), every=series[PAIRS].mean(axis=1),
                        other=series[OTHER].mean(axis=1))
-    picks = dict.fromkeys([grid[0], grid[len(grid) // 2], grid[-1]])
+    n = len(grids["contagion"])
+    picks = [(grids["contagion"][i], grids["response"][i]) for i in dict.fromkeys((0, n // 2, n - 1))]
     panels = [("every", "all 20 directed Five Eyes barriers (mean)"), ("barrier.CAN>USA", "Canada on the US"),
               ("other", "the 18 directed barriers outside US-Canada (mean)")]
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), sharex=True)
     shock_year = year_of(pd.Series([SHOCK_AT])).iloc[0]
     for ax, (column, title) in zip(axes, panels):
-        for colour, value in zip(plt.get_cmap("tab10").colors, picks):
+        for colour, (c, r) in zip(plt.get_cmap("tab10").colors, picks):
             for shock, style in ((True, "-"), (False, "--")):
-                g = ts[(ts["response"] == value) & (ts["probability"] == value) & (ts["shock"] == shock)]
+                g = ts[(ts["contagion"] == c) & (ts["response"] == r) & (ts["shock"] == shock)]
                 wide = g.pivot_table(index="year", columns="seed", values=column)
                 mean, half = mean_ci(wide.T)
-                label = f"response = probability = {value:g}" + ("" if shock else ", no shock")
+                label = f"contagion {c:g}, response {r:g}" + ("" if shock else ", no shock")
                 ax.plot(wide.index, 100 * mean, style, color=colour, label=label)
                 ax.fill_between(wide.index, 100 * (mean - half), 100 * (mean + half), color=colour, alpha=0.15)
         ax.axvline(shock_year, color="grey", lw=0.8)

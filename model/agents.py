@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from model.countries import C, COUNTRIES, FIVE_EYES, SECTORS, TIERS
+from model.countries import C, COUNTRIES, FE_MASK, FIVE_EYES, SECTORS, TIERS
 from model.policy import Policy
+
+FE_PARTNERS = np.array(FE_MASK)
 
 if TYPE_CHECKING:
     from model.model import NTIBModel
@@ -81,13 +83,22 @@ class Government(mesa.Agent):
             changed = True
         return changed
 
+    def _alliance_gap(self, barrier_then: np.ndarray, barrier_now: np.ndarray) -> float:
+        """Mean barrier among the other Five Eyes pairs (seen `lag` quarters ago) minus ours on the Five Eyes."""
+        fe = np.flatnonzero(FE_PARTNERS)
+        others = fe[fe != self.index]
+        block = barrier_then[np.ix_(others, others)]
+        third = block[~np.eye(len(others), dtype=bool)].mean()
+        return float(third - barrier_now[self.index, others].mean())
+
     def adapt(self, t: int, barrier_then: np.ndarray, barrier_now: np.ndarray, home_share: float,
               home_share_ref: float, rng: np.random.Generator) -> bool:
         """Change the policy from what was observed; True if it changed.
 
         reciprocal: answer each partner's barrier toward us (seen `lag` quarters ago) by moving our tariffs
-        toward it; industrial: when the home share of procurement has fallen by `threshold`, raise the
-        preference margin and the content minimum by `step`.
+        toward it; with `contagion`, also follow the protection the other Five Eyes pairs practise among
+        themselves, raising our tariffs on every Five Eyes partner. industrial: when the home share of
+        procurement has fallen by `threshold`, raise the preference margin and the content minimum by `step`.
         """
         mode, s = self.policy.adaptation.mode, self.policy.adaptation.settings
         p, i = self.policy, self.index
@@ -96,9 +107,15 @@ class Government(mesa.Agent):
             gap[i] = 0.0
             gap[C["ROW"]] = 0.0
             act = (np.abs(gap) > s["threshold"]) & (rng.random(len(gap)) < s["probability"])
+            delta = np.where(act, s["response"] * gap, 0.0)
+            if s["contagion"] > 0:
+                follow = self._alliance_gap(barrier_then, barrier_now)
+                if follow > s["threshold"] and rng.random() < s["probability"]:
+                    partners = FE_PARTNERS & (np.arange(len(delta)) != i)
+                    delta = np.where(partners, delta + s["contagion"] * follow, delta)
+                    act |= delta != 0
             if not act.any():
                 return False
-            delta = np.where(act, s["response"] * gap, 0.0)
             p.tariff_end_items = np.clip(p.tariff_end_items + delta, 0.0, s["max_tariff"])
             p.tariff_components = np.clip(p.tariff_components + delta, 0.0, s["max_tariff"])
             return True

@@ -47,6 +47,9 @@ ADAPTATION: dict[str, dict[str, tuple[float, float, float, str]]] = {
         "threshold": (0.02, 0.0, 5.0, "smallest barrier gap that is answered"),
         "probability": (0.7, 0.0, 1.0, "probability of answering a gap in a quarter"),
         "max_tariff": (1.0, 0.0, 5.0, "highest retaliatory tariff"),
+        "contagion": (0.0, 0.0, 1.0, "share of the gap between the other Five Eyes pairs' mean barrier and our "
+                                     "own mean barrier on the Five Eyes closed per answer, toward all of them "
+                                     "(0: answer each partner only for what it does to us)"),
     },
     "industrial": {
         "lag": (4, 0, 40, "quarters over which the home share is observed"),
