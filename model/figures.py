@@ -33,6 +33,9 @@ def mean_ci(values: pd.DataFrame | pd.Series, axis: int = 0) -> tuple[np.ndarray
     """Mean and half-width of the 95 % t-interval across rows (zero half-width for a single row)."""
     arr = np.asarray(values, dtype=float)
     n = arr.shape[axis]
+    if n == 0:  # nothing to average (e.g. no run recovered): NaN, not a numpy warning
+        empty = np.full(np.delete(arr.shape, axis), np.nan)
+        return empty, empty
     mean = np.nanmean(arr, axis=axis)
     if n < 2:
         return mean, np.zeros_like(mean)

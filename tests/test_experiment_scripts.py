@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 
@@ -65,3 +66,59 @@ def test_wilson_interval_matches_the_textbook_values():
     assert np.allclose(wilson(0, 10), (0.0, 0.2775), atol=1e-4)
     assert np.allclose(wilson(5, 10), (0.2366, 0.7634), atol=1e-4)
     assert np.allclose(wilson(10, 10), (0.7225, 1.0), atol=1e-4)
+
+
+def test_scenarios_script(tmp_path):
+    scenarios = _script("scenarios")
+    assert scenarios.main(scenarios.run, scenarios.build, _tiny(tmp_path, "--runs", "2", "--seeds", "2",
+                                                                "--years", "2")) == 0
+    for stem in ("key_outcomes", "integration_over_time", "us_foreign_share", "flows_heatmap"):
+        assert (tmp_path / f"{stem}.png").is_file() and (tmp_path / f"{stem}.svg").is_file()
+    table = pd.read_csv(tmp_path / "scenario_outcomes.csv")
+    assert table["scenario"].tolist() == ["allied_hedging", "america_first"]
+    assert "±" in table.iloc[0, 1]
+
+
+def test_preference_sweep_script(tmp_path):
+    sweep = _script("preference_sweep")
+    assert sweep.main(sweep.run, sweep.build, _tiny(tmp_path, "--runs", "2", "--seeds", "2", "--years", "2")) == 0
+    table = pd.read_csv(tmp_path / "preference_sweep.csv")
+    assert len(table) == 4 and sorted(set(table["US preference margin (%)"])) == [0.0, 100.0]
+    assert (tmp_path / "preference_sweep.png").is_file() and (tmp_path / "manifest.json").is_file()
+
+
+def test_barriers_heatmap_script(tmp_path):
+    heat = _script("barriers_heatmap")
+    assert heat.main(heat.run, heat.build, _tiny(tmp_path, "--runs", "2", "--seeds", "2", "--years", "2")) == 0
+    table = pd.read_csv(tmp_path / "barriers_heatmap.csv")
+    assert len(table) == 4 and table["integration index mean"].between(0, 100).all()
+    assert (table["integration index 95% half-width"] >= 0).all()
+
+
+def test_surge_script(tmp_path):
+    surge = _script("surge")
+    assert surge.main(surge.run, surge.build, _tiny(tmp_path, "--runs", "1", "--seeds", "2", "--years", "4")) == 0
+    table = pd.read_csv(tmp_path / "surge_outcomes.csv")
+    assert table["shock"].tolist() == ["demand surge", "supply disruption"]
+    met = table["share of demand met (%)"].str.split(" ± ").str[0].astype(float)
+    assert met.between(20, 100).all()
+
+
+@pytest.mark.parametrize("flags, fragment", [
+    (["--runs", "0"], "--runs"), (["--seeds", "many"], "--seeds"), (["--workers", "-1"], "--workers"),
+    (["--scheduler", "localhost"], "tcp://HOST:PORT"), (["--years", "500"], "--years"), (["--bogus"], "--bogus"),
+    (["--firm-scale", "9"], "--firm-scale")])
+def test_bad_flags_are_one_line_and_write_nothing(tmp_path, capsys, flags, fragment):
+    scenarios = _script("scenarios")
+    out = tmp_path / "out"
+    assert scenarios.main(scenarios.run, scenarios.build, [*flags, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and fragment in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_an_out_that_is_a_file_is_a_clear_error(tmp_path, capsys):
+    scenarios = _script("scenarios")
+    (tmp_path / "taken").write_text("not a folder")
+    assert scenarios.main(scenarios.run, scenarios.build, ["--out", str(tmp_path / "taken")]) == 2
+    assert "--out" in capsys.readouterr().err
