@@ -1,4 +1,5 @@
-"""The DESIGN §5 calibration targets measured on a model run, so tests and the report share one definition."""
+"""The DESIGN §5 calibration targets, and checks not used in tuning, measured on a model run, so tests and the
+report share one definition."""
 
 from __future__ import annotations
 
@@ -22,3 +23,9 @@ def target_values(model) -> dict[str, float]:
         "us_revenue_share": float(revenue[C["USA"]] / revenue.sum()),
         "us_effective_primes": effective_primes(model, "USA"),
     }
+
+
+def check_values(model) -> dict[str, float]:
+    """Model values of the checks: observed figures reported beside the targets but not tuned to."""
+    us = model.ledger.components[C["USA"]]
+    return {"us_primes_foreign_components": float(1.0 - us[C["USA"]] / us.sum()) if us.sum() > 0 else float("nan")}

@@ -25,6 +25,7 @@ class CountryData:
     sector_demand: np.ndarray  # (sector,) shares summing to 1
     budget_growth: np.ndarray  # (country,) annual growth toward national targets
     targets: dict[str, dict]
+    checks: dict[str, dict]
     raw: dict
 
 
@@ -57,6 +58,7 @@ def country_data() -> CountryData:
         sector_demand=demand / demand.sum(),
         budget_growth=np.array(_by_country(raw["budget_targets"]), dtype=float),
         targets=raw["targets"],
+        checks=raw.get("checks", {}),
         raw=raw,
     )
 

@@ -26,6 +26,8 @@ class Ledger:
         self.q_unawarded = np.zeros(N_COUNTRIES)
         self.q_capability = np.zeros(N_COUNTRIES)  # units x quality bought by each buyer
         self.q_ordered = np.zeros(N_SECTORS)  # end-item units ordered, by sector
+        self.q_components = np.zeros(shape)  # components bought, prime's country x supplier's country (US$bn)
+        self.components = np.zeros(shape)
         self.last_ordered = np.zeros(N_SECTORS)
         self.q_gov_paid = 0.0
         self.q_tariffs = 0.0
@@ -62,6 +64,7 @@ class Ledger:
         self.last_gov_paid, self.last_firm_received, self.last_tariffs = (
             self.q_gov_paid, firm_received, self.q_tariffs)
         self.last_ordered = self.q_ordered
+        self.components += self.q_components
         self.gov_paid += self.q_gov_paid
         self.firm_received += firm_received
         self.tariff_revenue += self.q_tariffs
@@ -73,4 +76,5 @@ class Ledger:
         self.q_unawarded = np.zeros(N_COUNTRIES)
         self.q_capability = np.zeros(N_COUNTRIES)
         self.q_ordered = np.zeros(N_SECTORS)
+        self.q_components = np.zeros_like(self.q_components)
         self.q_gov_paid = self.q_tariffs = self.q_offsets = 0.0

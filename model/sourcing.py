@@ -86,6 +86,7 @@ def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, param
     # the buyer bought abroad (without the cap the prime's country could book negative value)
     spent = np.bincount(a_idx, paid, minlength=n_awards)
     moved = paid * np.minimum(1.0, awards.value / np.maximum(spent, 1e-300))[a_idx]
+    np.add.at(ledger.q_components, (pc[a_idx], firms.country[supplier]), paid)
     np.add.at(ledger.q_flows, (buyer[a_idx], firms.country[supplier]), moved)
     np.subtract.at(ledger.q_flows, (buyer[a_idx], pc[a_idx]), moved)
     ledger.q_offsets += paid[forced_lot[a_idx, l_idx] & (firms.country[supplier] == buyer[a_idx])].sum()

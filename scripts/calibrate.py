@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.calibration import target_values
+from model.calibration import check_values, target_values
 from model.country_data import country_data, sourced_rows
 from model.model import NTIBModel
 from model.output import git_commit
@@ -32,7 +32,7 @@ GRID = {"home_bias": (0.3, 0.35, 0.4, 0.5), "tech_gap": (0.18, 0.2, 0.22), "bid_
 def measure(job: tuple[int, tuple[str, ...]]) -> dict[str, float]:
     seed, overrides = job
     model = NTIBModel(load_scenario("status_quo", list(overrides)), seed=seed, years=YEARS).run()
-    return target_values(model)
+    return {**target_values(model), **check_values(model)}
 
 
 def run_seeds(seeds: int, overrides: tuple[str, ...], pool: ProcessPoolExecutor) -> dict[str, np.ndarray]:
@@ -88,6 +88,20 @@ def report(seeds: int, pool: ProcessPoolExecutor) -> str:
         "are shares of end-item (prime) awards, which is what the sources measure; `us_revenue_share` is US "
         "firms' share of all value (end items and components) received by the modelled industries (Five Eyes "
         "and EUR); `us_effective_primes` is the mean over sectors of 1/HHI of US primes' award shares.",
+        "",
+        "## Checks (observed, not tuned to)",
+        "",
+        "| check | observed | model mean ± sd | min - max | source |",
+        "|---|---|---|---|---|",
+        *(f"| {key} | {t['value']} | {values[key].mean():.3f} ± {values[key].std(ddof=1):.3f} | "
+          f"{values[key].min():.3f} - {values[key].max():.3f} | {t['source']} ({t['tag']}) |"
+          for key, t in country_data().checks.items()),
+        "",
+        "`us_primes_foreign_components` is the share of all US primes' component spending (for every buyer) "
+        "that goes to foreign suppliers. In status_quo all of it is offset work that Canada's, Australia's and "
+        "New Zealand's offset rules place in their own countries when US primes win their contracts (with those "
+        "offset rates at zero the share is 0.0 on seed 1): on US contracts US primes buy their components at "
+        "home, which is why the US content minimum does not bind in status_quo.",
         "",
         "## How the behavioural parameters were set",
         "",
