@@ -38,6 +38,7 @@ from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, 
 
 import model.model as mm  # noqa: E402
 from model.experiment import Point, Sweep, common_seeds, run_sweep  # noqa: E402
+from model.output import git_commit, write_atomically  # noqa: E402
 from model.model import DEFAULT_FIRM_SCALE, NTIBModel  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -223,16 +224,6 @@ def time_sweep(workers: int, runs: int, years: int) -> SweepResult:
 # -- report ------------------------------------------------------------------------------------------------
 
 
-def git_commit() -> str:
-    """Short hash of HEAD, or 'unknown'."""
-    try:
-        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                              check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return done.stdout.strip() or "unknown"
-
-
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A Markdown table; every column but the first is right-aligned."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
@@ -356,16 +347,6 @@ process, two on a process pool; wall time includes worker start-up and writing t
 
 {sweep_table(sweeps)}
 """
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False,
-                                     encoding="utf-8") as tmp:
-        tmp.write(text)
-    os.chmod(tmp.name, 0o644)  # NamedTemporaryFile creates it owner-only
-    os.replace(tmp.name, path)
 
 
 # -- command line ------------------------------------------------------------------------------------------

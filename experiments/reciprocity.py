@@ -169,8 +169,6 @@ def summarise(per_seed: pd.DataFrame) -> pd.DataFrame:
 
 
 def _mean_ci(values: pd.Series) -> tuple[float, float]:
-    if values.empty:
-        return math.nan, math.nan
     mean, half = mean_ci(values)
     return float(mean), float(half)
 

@@ -14,7 +14,6 @@ import hashlib
 import itertools
 import json
 import multiprocessing
-import os
 import re
 import sys
 import time
@@ -262,9 +261,7 @@ def _warn_if_other_code(store_dir: Path, name: str) -> None:
 
 
 def _write_manifest(store_dir: Path, state: dict) -> None:
-    tmp = store_dir / ".manifest.json.tmp"
-    write_json(tmp, manifest(**state))
-    os.replace(tmp, store_dir / "manifest.json")
+    write_json(store_dir / "manifest.json", manifest(**state))
 
 
 @dataclass

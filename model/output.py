@@ -92,5 +92,16 @@ def staged(out: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it over `path`: a reader sees the old file or
+    the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False,
+                                     encoding="utf-8") as tmp:
+        tmp.write(text)
+    os.chmod(tmp.name, 0o644)  # NamedTemporaryFile creates it owner-only
+    os.replace(tmp.name, path)
+
+
 def write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n")
+    write_atomically(path, json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n")

@@ -29,10 +29,6 @@ from model.scenario import MAX_YEARS
 PRODUCERS = [c for c in COUNTRIES if c != "ROW"]
 
 
-def _workers(text: str) -> int:
-    return _int_in(1, 1024)(text)
-
-
 def _scheduler(text: str) -> str:
     if text != "local" and not SCHEDULER.fullmatch(text):
         raise argparse.ArgumentTypeError(f"expected tcp://HOST:PORT of a Dask scheduler, or 'local', got {text!r}")
@@ -46,7 +42,7 @@ def parser(script: str, description: str, runs: int, seeds: int, runs_help: str,
     p.add_argument("--runs", type=_int_in(1, max_runs), default=runs, help=f"{runs_help} (default {runs})")
     p.add_argument("--seeds", type=_int_in(1, 1000), default=seeds,
                    help=f"seeds per design point, common to all points (default {seeds})")
-    p.add_argument("--workers", type=_workers, default=min(2, os.cpu_count() or 1),
+    p.add_argument("--workers", type=_int_in(1, 1024), default=min(2, os.cpu_count() or 1),
                    help="parallel runs (default: 2, or 1 on a one-core machine)")
     p.add_argument("--scheduler", type=_scheduler, default=None,
                    help="run on a Dask cluster: tcp://HOST:PORT of its scheduler, or 'local' for one started "

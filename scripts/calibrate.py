@@ -21,7 +21,7 @@ import numpy as np
 from model.calibration import check_values, target_values
 from model.country_data import country_data, sourced_rows
 from model.model import NTIBModel
-from model.output import git_commit
+from model.output import git_commit, write_atomically
 from model.params import Params, params_doc
 from model.scenario import load_scenario
 
@@ -134,10 +134,7 @@ def main() -> int:
             search(args.seeds, pool)
             return 0
         text = report(args.seeds, pool)
-    tmp = args.out.with_suffix(".tmp")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp.write_text(text)
-    os.replace(tmp, args.out)
+    write_atomically(args.out, text)
     print(text)
     return 0
 

@@ -37,7 +37,7 @@ from bad_inputs import MARKERS, generate, run_in_process  # noqa: E402
 from invariants import descriptions, run_checked  # noqa: E402
 from model.countries import COUNTRIES  # noqa: E402
 from model.model import NTIBModel  # noqa: E402
-from model.output import git_commit  # noqa: E402
+from model.output import git_commit, write_atomically  # noqa: E402
 from model.params import Params  # noqa: E402
 from model.policy import ADAPTATION, LEVERS  # noqa: E402
 from scenario_strategies import SPEED_CAPS, Case, cases  # noqa: E402
@@ -277,7 +277,7 @@ def main() -> None:
     args = parser.parse_args()
     text = report(args)
     if args.out:
-        args.out.write_text(text)
+        write_atomically(args.out, text)
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         print(text)
