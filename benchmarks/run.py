@@ -36,10 +36,10 @@ import mesa  # noqa: E402
 import numpy as np  # noqa: E402
 from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth  # noqa: E402
 
-import model.model as mm  # noqa: E402
-from model.experiment import Point, Sweep, common_seeds, run_sweep  # noqa: E402
-from model.output import git_commit, write_atomically  # noqa: E402
-from model.model import DEFAULT_FIRM_SCALE, NTIBModel  # noqa: E402
+import model.simulation.model as mm  # noqa: E402
+from model.runs.experiment import Point, Sweep, common_seeds, run_sweep  # noqa: E402
+from model.runs.output import git_commit, write_atomically  # noqa: E402
+from model.simulation.model import DEFAULT_FIRM_SCALE, NTIBModel  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIO = "status_quo"
@@ -210,7 +210,7 @@ def time_boltzmann(agents: int) -> BoltzmannResult:
 
 
 def time_sweep(workers: int, runs: int, years: int) -> SweepResult:
-    """Wall time of a `runs`-run sweep through the run engine (model.experiment), as the experiment scripts
+    """Wall time of a `runs`-run sweep through the run engine (model.runs.experiment), as the experiment scripts
     run it: worker start-up, time series kept, results committed to a Parquet store."""
     sweep = Sweep("bench", (Point.of(SCENARIO),), common_seeds(1, runs), master_seed=1, years=years)
     with tempfile.TemporaryDirectory() as tmp:

@@ -22,9 +22,9 @@ from collections.abc import Callable
 import ipyvuetify as v
 import solara
 
-from model.app import ExploreModel, Page
-from model.model import DEFAULT_FIRM_SCALE
-from model.viz import CHARTS
+from model.ui.app import ExploreModel, Page
+from model.simulation.model import DEFAULT_FIRM_SCALE
+from model.ui.viz import CHARTS
 
 
 Timing = tuple[float, float]  # (wall, CPU) seconds

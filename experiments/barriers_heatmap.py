@@ -15,10 +15,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from model.experiment import Point
-from model.figures import mean_ci, save
-from model.knobs import knob_overrides
-from model.study import main, parser, report, sweep, write_table
+from model.runs.experiment import Point
+from model.ui.figures import mean_ci, save
+from model.policy.knobs import knob_overrides
+from model.ui.study import main, parser, report, sweep, write_table
 
 FIVE_EYES = ("USA", "GBR", "CAN", "AUS", "NZL")
 OUTCOMES = [  # (column, label, unit, function of the flat run rows)

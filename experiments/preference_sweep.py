@@ -14,10 +14,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from model.experiment import Point
-from model.figures import mean_ci, save
-from model.knobs import knob_overrides
-from model.study import ci_text, main, parser, report, sweep, write_table
+from model.runs.experiment import Point
+from model.ui.figures import mean_ci, save
+from model.policy.knobs import knob_overrides
+from model.ui.study import ci_text, main, parser, report, sweep, write_table
 
 ALLIES = ("GBR", "CAN", "AUS", "NZL")
 LISTS = {"qualifying list (GBR, CAN, AUS, EUR)": [], "no qualifying list": ["USA.qualifying=[]"]}

@@ -37,14 +37,14 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.ticker import MaxNLocator
 
-from model.countries import FIVE_EYES
-from model.errors import InputError
-from model.experiment import Point
-from model.figures import mean_ci, save, year_of
-from model.knobs import adaptation_overrides
-from model.policy import ADAPTATION
-from model.scenario import load_scenario
-from model.study import main, parser, report, sweep, write_table
+from model.common.countries import FIVE_EYES
+from model.common.errors import InputError
+from model.runs.experiment import Point
+from model.ui.figures import mean_ci, save, year_of
+from model.policy.knobs import adaptation_overrides
+from model.policy.levers import ADAPTATION
+from model.policy.scenario import load_scenario
+from model.ui.study import main, parser, report, sweep, write_table
 
 BASE = "status_quo"
 SHOCK_AT = "2027Q1"

@@ -13,10 +13,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from model.experiment import Point
-from model.figures import flows_heatmap, mean_ci, save, year_of
-from model.scenario import scenario_names
-from model.study import ci_text, flows_matrix, main, parser, report, sweep, write_table
+from model.runs.experiment import Point
+from model.ui.figures import flows_heatmap, mean_ci, save, year_of
+from model.policy.scenario import scenario_names
+from model.ui.study import ci_text, flows_matrix, main, parser, report, sweep, write_table
 
 ALLIES = ("GBR", "CAN", "AUS", "NZL")
 # (column label, unit, function of the flat run rows)

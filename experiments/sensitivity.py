@@ -29,11 +29,11 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from model.errors import InputError
-from model.experiment import Point, Results
-from model.figures import save
-from model.knobs import knob_overrides
-from model.study import main, parser, report, sweep, write_table
+from model.common.errors import InputError
+from model.runs.experiment import Point, Results
+from model.ui.figures import save
+from model.policy.knobs import knob_overrides
+from model.ui.study import main, parser, report, sweep, write_table
 
 BASE = "status_quo"
 ALLIES = ("GBR", "CAN", "AUS", "NZL")

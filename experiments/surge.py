@@ -18,9 +18,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from model.experiment import Point
-from model.figures import mean_ci, save, year_of
-from model.study import ci_text, main, parser, report, sweep, write_table
+from model.runs.experiment import Point
+from model.ui.figures import mean_ci, save, year_of
+from model.ui.study import ci_text, main, parser, report, sweep, write_table
 
 SCENARIOS = ("status_quo", "full_ntib", "america_first")
 SECTOR = "munitions_missiles"

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from model.calibration import check_values, target_values
-from model.country_data import country_data, sourced_rows
-from model.model import NTIBModel
-from model.output import git_commit, write_atomically
-from model.params import Params, params_doc
-from model.scenario import load_scenario
+from model.metrics.calibration import check_values, target_values
+from model.data.country_data import country_data, sourced_rows
+from model.simulation.model import NTIBModel
+from model.runs.output import git_commit, write_atomically
+from model.policy.params import Params, params_doc
+from model.policy.scenario import load_scenario
 
 YEARS = 20
 GRID = {"home_bias": (0.3, 0.35, 0.4, 0.5), "tech_gap": (0.18, 0.2, 0.22), "bid_noise": (0.15, 0.2, 0.25)}

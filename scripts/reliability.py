@@ -35,11 +35,11 @@ import test_invariants  # noqa: E402
 from bad_inputs import CATEGORIES as BAD_CATEGORIES  # noqa: E402
 from bad_inputs import MARKERS, generate, run_in_process  # noqa: E402
 from invariants import descriptions, run_checked  # noqa: E402
-from model.countries import COUNTRIES  # noqa: E402
-from model.model import NTIBModel  # noqa: E402
-from model.output import git_commit, write_atomically  # noqa: E402
-from model.params import Params  # noqa: E402
-from model.policy import ADAPTATION, LEVERS  # noqa: E402
+from model.common.countries import COUNTRIES  # noqa: E402
+from model.simulation.model import NTIBModel  # noqa: E402
+from model.runs.output import git_commit, write_atomically  # noqa: E402
+from model.policy.params import Params  # noqa: E402
+from model.policy.levers import ADAPTATION, LEVERS  # noqa: E402
 from scenario_strategies import SPEED_CAPS, Case, cases  # noqa: E402
 
 # The honest record: failures this work found, how, and the commit that fixed each. Maintained by hand.

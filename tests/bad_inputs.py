@@ -20,11 +20,11 @@ from importlib import resources
 from pathlib import Path
 from unittest import mock
 
-from model.cli import main
-from model.countries import COUNTRIES
-from model.params import Params
-from model.policy import ADAPTATION, LEVERS
-from model.scenario import scenario_names
+from model.ui.cli import main
+from model.common.countries import COUNTRIES
+from model.policy.params import Params
+from model.policy.levers import ADAPTATION, LEVERS
+from model.policy.scenario import scenario_names
 
 MARKERS = ("allowed", "expected", "choose from")  # how an error line says what would be accepted
 RUN = ("run", "--years", "1", "--out", "{out}")

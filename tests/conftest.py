@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from model import NTIBModel, load_scenario
-from model.metrics import run_summary
+from model.metrics.outcomes import run_summary
 
 
 @cache

@@ -16,12 +16,12 @@ from typing import Protocol
 
 import numpy as np
 
-from model.agents import Firm, Government
-from model.countries import C, COUNTRIES, N_SECTORS, PRIME, SECTORS
-from model.metrics import integration_index, prime_cost_per_quality
-from model.model import NTIBModel
-from model.policy import ADAPTATION, LEVERS
-from model.scenario import load_scenario
+from model.simulation.agents import Firm, Government
+from model.common.countries import C, COUNTRIES, N_SECTORS, PRIME, SECTORS
+from model.metrics.outcomes import integration_index, prime_cost_per_quality
+from model.simulation.model import NTIBModel
+from model.policy.levers import ADAPTATION, LEVERS
+from model.policy.scenario import load_scenario
 
 REL = 1e-9  # float rounding allowed on money sums, relative to the money moved
 FLOAT_COLUMNS = ("quality", "base_cost", "cum_output", "unit_cost", "capacity", "backlog", "cash", "revenue_ema",

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from invariants import Checker
-from model.countries import N_SECTORS, PRIME
-from model.knobs import adaptation_overrides
-from model.model import NTIBModel
-from model.scenario import load_scenario
+from model.common.countries import N_SECTORS, PRIME
+from model.policy.knobs import adaptation_overrides
+from model.simulation.model import NTIBModel
+from model.policy.scenario import load_scenario
 
 YEARS = 100
 CASES = {"america_first (reciprocal)": ("america_first", ()),

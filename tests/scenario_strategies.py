@@ -17,10 +17,10 @@ from dataclasses import dataclass, fields
 
 from hypothesis import strategies as st
 
-from model.countries import COUNTRIES, SECTORS
-from model.params import Params
-from model.policy import ADAPTATION, LEVERS
-from model.scenario import START_YEAR, scenario_names
+from model.common.countries import COUNTRIES, SECTORS
+from model.policy.params import Params
+from model.policy.levers import ADAPTATION, LEVERS
+from model.policy.scenario import START_YEAR, scenario_names
 
 SPEED_CAPS = {"max_tenders": 40, "tenders_per_bn": 5.0, "lots": 10, "candidates": 12, "spinup_quarters": 20}
 PARAM_RANGES = {f.name: f.metadata["range"] for f in fields(Params)}

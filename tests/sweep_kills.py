@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from model.experiment import Point, Sweep, common_seeds, load, run_sweep
+from model.runs.experiment import Point, Sweep, common_seeds, load, run_sweep
 
 MARGINS = (0.0, 0.25, 0.5, 1.0)
 SWEEP = Sweep("kill", tuple(Point.of("status_quo", [f"USA.preference_margin={m}"], margin=m) for m in MARGINS),
@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
 from sweep_kills import SWEEP
-from model.experiment import run_sweep
+from model.runs.experiment import run_sweep
 run_sweep(SWEEP, Path(sys.argv[1]), workers=2, chunk=2, progress=False)
 """
 

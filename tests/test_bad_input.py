@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from bad_inputs import BadInput, expect_empty, generate, out_state, problems, run_in_process
-from model.errors import InputError
-from model.params import Params
-from model.scenario import load_scenario
+from model.common.errors import InputError
+from model.policy.params import Params
+from model.policy.scenario import load_scenario
 
 CASES = generate()
 IN_PROCESS = [c for c in CASES if c.category != "output"]
@@ -52,7 +52,7 @@ def test_a_real_process_prints_one_line_and_exits_2(category: str, name: str | N
     argv, out = case.materialise(tmp_path)
     before = expect_empty(out_state(out))
     ntib = Path(sys.executable).with_name("ntib")
-    command = [str(ntib)] if ntib.exists() else [sys.executable, "-m", "model.cli"]
+    command = [str(ntib)] if ntib.exists() else [sys.executable, "-m", "model.ui.cli"]
     done = subprocess.run([*command, *argv], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert problems(case, done.returncode, done.stdout, done.stderr, before, expect_empty(out_state(out))) == []

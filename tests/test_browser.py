@@ -38,7 +38,7 @@ def server(tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("viz") / "server.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "model.cli", "viz", "--port", str(port)], cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "model.ui.cli", "viz", "--port", str(port)], cwd=ROOT,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from model import NTIBModel
-from model.calibration import target_values
-from model.country_data import country_data
+from model.metrics.calibration import target_values
+from model.data.country_data import country_data
 
 
 @pytest.mark.slow

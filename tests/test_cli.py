@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-NTIB = [sys.executable, "-m", "model.cli"]
+NTIB = [sys.executable, "-m", "model.ui.cli"]
 
 
 def ntib(*args, **kw):
@@ -88,6 +88,6 @@ def test_bench_passes_options_through_and_refuses_a_bad_flag_in_one_line():
 
 
 def test_a_reader_that_leaves_early_is_not_an_error():
-    shell = subprocess.run(f"{sys.executable} -m model.cli run --years 1 | true", shell=True,
+    shell = subprocess.run(f"{sys.executable} -m model.ui.cli run --years 1 | true", shell=True,
                            capture_output=True, text=True)
     assert "Traceback" not in shell.stderr and "BrokenPipe" not in shell.stderr

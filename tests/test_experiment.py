@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from model import experiment
-from model.errors import InputError
-from model.experiment import Point, Sweep, common_seeds, load, run_sweep
-from model.store import ResultStore
+from model.common.errors import InputError
+from model.runs.experiment import Point, Sweep, common_seeds, load, run_sweep
+from model.runs.store import ResultStore
 
 from sweep_kills import SWEEP as SWEEP_KILL
 from sweep_kills import kill_and_resume, outcome, raw_keys

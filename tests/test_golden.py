@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from model import NTIBModel
-from model.metrics import run_summary
-from model.scenario import scenario_names
+from model.metrics.outcomes import run_summary
+from model.policy.scenario import scenario_names
 
 GOLDEN = Path(__file__).parent / "data" / "golden.json"
 CASES = [(name, seed) for name in scenario_names() for seed in (1, 2)]

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from invariants import Checker, run_checked
-from model.countries import COUNTRIES
-from model.model import NTIBModel
+from model.common.countries import COUNTRIES
+from model.simulation.model import NTIBModel
 from scenario_strategies import Case, cases
 
 CI_EXAMPLES = 100

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from model import NTIBModel
-from model.agents import Firm
-from model.countries import C, COUNTRIES
-from model.metrics import run_summary
-from model.scenario import scenario_names
+from model.simulation.agents import Firm
+from model.common.countries import C, COUNTRIES
+from model.metrics.outcomes import run_summary
+from model.policy.scenario import scenario_names
 
 REQUIRED = {"scenario", "seed", "years", "integration_index", "flows", "prime_flows", "domestic_share",
             "foreign_share", "codev_pairs", "tech", "unit_cost_index", "firms_active", "hhi"}

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from model.countries import C, S
-from model.errors import InputError
-from model.scenario import load_scenario, parse_set, scenario_names
+from model.common.countries import C, S
+from model.common.errors import InputError
+from model.policy.scenario import load_scenario, parse_set, scenario_names
 
 SHIPPED = {"status_quo", "pre_2025", "full_ntib", "america_first", "aukus_only", "allied_hedging",
            "ntib_expansion", "demand_surge"}

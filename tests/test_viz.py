@@ -20,11 +20,11 @@ from matplotlib.text import Annotation
 from mesa.visualization.utils import force_update
 
 from model import NTIBModel
-from model.app import MODEL_PARAMS, ExploreModel, Page, lever_overrides
-from model.countries import COUNTRIES
-from model.knobs import adaptation_overrides, knob_overrides
-from model.metrics import codev_pairs
-from model.viz import (CHARTS, CODEV_COLOUR, MAX_FIRMS_SHOWN, MIN_FLOW, POSITIONS, Chart, FirmsChart, FirmsPanel,
+from model.ui.app import MODEL_PARAMS, ExploreModel, Page, lever_overrides
+from model.common.countries import COUNTRIES
+from model.policy.knobs import adaptation_overrides, knob_overrides
+from model.metrics.outcomes import codev_pairs
+from model.ui.viz import (CHARTS, CODEV_COLOUR, MAX_FIRMS_SHOWN, MIN_FLOW, POSITIONS, Chart, FirmsChart, FirmsPanel,
                        FlowsChart, FlowsPanel, NetworkChart, NetworkPanel, TimeSeriesChart, TimeSeriesPanel,
                        status_line, window_flows)
 
@@ -270,7 +270,7 @@ def test_reset_rebuilds_the_model_from_the_sidebar(page):
 
 
 def ntib_viz(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model.cli", "viz", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "model.ui.cli", "viz", *args], capture_output=True, text=True,
                           timeout=60)
 
 
@@ -292,9 +292,9 @@ def test_viz_reports_a_busy_port_in_one_line():
 
 
 def test_app_runs_as_a_script_with_its_folder_first_on_sys_path():
-    """What `solara run model/app.py` does: model/model.py must not shadow the package."""
-    code = ("import runpy, sys; sys.path.insert(0, 'model'); "
-            "ns = runpy.run_path('model/app.py', run_name='__main__'); print(ns['ExploreModel'].__mro__[1])")
+    """What `solara run model/ui/app.py` does: no file beside it may shadow a package it imports."""
+    code = ("import runpy, sys; sys.path.insert(0, 'model/ui'); "
+            "ns = runpy.run_path('model/ui/app.py', run_name='__main__'); print(ns['ExploreModel'].__mro__[1])")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "model.model.NTIBModel" in out.stdout
+    assert "model.simulation.model.NTIBModel" in out.stdout

@@ -1,0 +1,1 @@
+"""The named scenarios: TOML files of lever settings, read by `model.policy.scenario` (no code lives here)."""

@@ -1,0 +1,56 @@
+"""Phase 7, entry and exit: loss-making idle firms leave with their capacity; profitable country-sectors
+attract entrants that start small and below the incumbents' technology."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.common.countries import N_COUNTRIES, N_SECTORS, PRIME
+from model.market.firms import FirmTable
+from model.policy.params import Params
+
+GROUPS = 2 * N_SECTORS * N_COUNTRIES
+PRIME_ENTRY_FACTOR = 0.1  # primes enter far more rarely than suppliers
+
+
+def exits(firms: FirmTable, params: Params) -> np.ndarray:
+    """Rows of firms that leave now: loss-making for `exit_quarters` and out of cash."""
+    leaving = firms.active & (firms.loss_streak >= params.exit_quarters) & (firms.cash < 0)
+    rows = np.flatnonzero(leaving)
+    firms.active[rows] = False
+    firms.capacity[rows] = 0.0
+    firms.backlog[rows] = 0.0
+    firms.in_codev[rows] = False
+    return rows
+
+
+def entrants(firms: FirmTable, params: Params, t: int, rng: np.random.Generator) -> np.ndarray:
+    """Add entrants to attractive country-sector-tier groups and return their rows."""
+    active = firms.active
+    key = (firms.tier.astype(np.int64) * N_SECTORS + firms.sector) * N_COUNTRIES + firms.country
+    count = np.bincount(key, active, minlength=GROUPS)
+    revenue = np.bincount(key, np.where(active, firms.revenue_ema, 0.0), minlength=GROUPS)
+    profit = np.bincount(key, np.where(active, firms.profit_ema, 0.0), minlength=GROUPS)
+    margin = np.where(revenue > 0, profit / np.maximum(revenue, 1e-300), -np.inf)
+    tier_of_group = np.arange(GROUPS) // (N_SECTORS * N_COUNTRIES)
+    rate = params.entry_rate * np.where(tier_of_group == PRIME, PRIME_ENTRY_FACTOR, 1.0)
+    n_new = np.where((count > 0) & (margin > params.entry_margin), rng.poisson(rate * count), 0)
+    if n_new.sum() == 0:
+        return np.zeros(0, dtype=np.int64)
+    group = np.repeat(np.arange(GROUPS), n_new)
+    weight = np.where(active, 1.0, 0.0)
+    mean_q = np.bincount(key, weight * firms.quality, minlength=GROUPS) / np.maximum(count, 1)
+    mean_base = np.bincount(key, weight * firms.base_cost, minlength=GROUPS) / np.maximum(count, 1)
+    small_cap = np.bincount(key, weight * firms.capacity, minlength=GROUPS) / np.maximum(count, 1) * 0.2
+    k = len(group)
+    capacity = small_cap[group]
+    cum = capacity * params.experience_quarters * 0.1
+    base = mean_base[group]
+    unit_cost = base * np.power(cum, params.learning_exponent)
+    country = group % N_COUNTRIES
+    return firms.add(
+        country=country, sector=(group // N_COUNTRIES) % N_SECTORS, tier=group // (N_SECTORS * N_COUNTRIES),
+        active=np.ones(k, dtype=bool), quality=mean_q[group] * rng.uniform(0.85, 0.95, k), base_cost=base,
+        cum_output=cum, unit_cost=unit_cost, capacity=capacity, cash=4.0 * capacity * unit_cost,
+        revenue_ema=capacity * unit_cost, comp_price=unit_cost * (1 + params.markup), born=np.full(k, t),
+    )

@@ -1,0 +1,176 @@
+"""Firm state as a struct of arrays (DESIGN §8): every per-firm phase is array arithmetic over these columns.
+
+Rows are never reused: an exited firm keeps its row with `active = False`, so a row number identifies one firm
+for the whole run and the thin `Firm` agent views can hold it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.common.countries import N_COUNTRIES, N_SECTORS, PRIME, SUPPLIER
+from model.data.country_data import CountryData
+from model.policy.params import Params
+
+COLUMNS: dict[str, type] = {
+    "country": np.int8,
+    "sector": np.int8,
+    "tier": np.int8,
+    "active": np.bool_,
+    "quality": np.float64,  # technology level (alliance mean about 1 at start)
+    "base_cost": np.float64,  # unit cost at unit cumulative output
+    "cum_output": np.float64,  # units ever produced (learning curve)
+    "unit_cost": np.float64,  # own unit cost now: base_cost * cum_output ** b
+    "capacity": np.float64,  # units a quarter
+    "backlog": np.float64,  # units ordered, not yet delivered
+    "delivered": np.float64,  # units delivered last quarter
+    "delivery_capacity": np.float64,  # capacity those units were made with (before the quarter's resizing)
+    "cash": np.float64,  # US$bn
+    "revenue_ema": np.float64,  # smoothed quarterly receipts
+    "profit_ema": np.float64,  # smoothed quarterly change in cash
+    "loss_streak": np.int32,  # consecutive quarters with profit_ema < 0
+    "comp_price": np.float64,  # primes: landed price of a unit of components (smoothed)
+    "awards": np.float64,  # primes: US$bn of end-item awards since the start date
+    "receipts": np.float64,  # this quarter's receipts (for the money ledger)
+    "in_codev": np.bool_,
+    "born": np.int32,  # quarter of entry (negative for the initial population)
+}
+ACCESS_NEVER = -1
+
+
+class FirmTable:
+    """Columns of equal length n with spare capacity behind them; `add` grows them in amortised O(1)."""
+
+    def __init__(self, reserve: int = 1024) -> None:
+        self._buf = {name: np.zeros(reserve, dtype=dtype) for name, dtype in COLUMNS.items()}
+        self._access = np.full((reserve, N_COUNTRIES), ACCESS_NEVER, dtype=np.int32)
+        self.n = 0
+        self._views()
+
+    def _views(self) -> None:
+        for name in COLUMNS:
+            setattr(self, name, self._buf[name][: self.n])
+        # quarter until which the firm's joint product is treated as domestic by each country
+        self.access_until = self._access[: self.n]
+
+    def add(self, **columns: np.ndarray) -> np.ndarray:
+        """Append rows (unset columns are zero) and return their row numbers."""
+        k = len(next(iter(columns.values())))
+        if self.n + k > len(self._buf["active"]):
+            size = max(2 * len(self._buf["active"]), self.n + k)
+            for name, arr in self._buf.items():
+                grown = np.zeros(size, dtype=arr.dtype)
+                grown[: self.n] = arr[: self.n]
+                self._buf[name] = grown
+            access = np.full((size, N_COUNTRIES), ACCESS_NEVER, dtype=np.int32)
+            access[: self.n] = self._access[: self.n]
+            self._access = access
+        rows = np.arange(self.n, self.n + k)
+        for name, values in columns.items():
+            self._buf[name][rows] = values
+        self.n += k
+        self._views()
+        return rows
+
+    def anchor_learning(self, params: Params) -> None:
+        """Set experience to `experience_quarters` of current capacity, keeping today's unit costs."""
+        cum = np.maximum(self.capacity * params.experience_quarters, 1e-12)
+        self.base_cost[:] = self.unit_cost * cum ** -params.learning_exponent
+        self.cum_output[:] = cum
+
+    def update_unit_cost(self, exponent: float) -> None:
+        np.multiply(self.base_cost, np.power(self.cum_output, exponent), out=self.unit_cost)
+
+
+@dataclass
+class Groups:
+    """Active firms sorted by (tier, sector, country), with segment bounds and cumulative US$ capacity.
+
+    Built once a quarter; sourcing samples suppliers in proportion to capacity from a sector or a
+    country-sector segment, and co-development draws partners from a country-sector-tier segment.
+    """
+
+    order: np.ndarray  # rows of active firms in key order
+    start: np.ndarray  # (tier, sector, country + 1) -> first position; segment g is start[g]:start[g+1]
+    cum_capacity: np.ndarray  # cumulative capacity in US$ (units x unit cost) along `order`
+
+    @staticmethod
+    def key(tier, sector, country):
+        return (tier * N_SECTORS + sector) * N_COUNTRIES + country
+
+    @classmethod
+    def build(cls, firms: FirmTable) -> Groups:
+        rows = np.flatnonzero(firms.active)
+        keys = cls.key(firms.tier[rows].astype(np.int64), firms.sector[rows], firms.country[rows])
+        idx = np.argsort(keys, kind="stable")
+        order = rows[idx]
+        start = np.searchsorted(keys[idx], np.arange(2 * N_SECTORS * N_COUNTRIES + 1))
+        return cls(order, start, np.cumsum(firms.capacity[order] * firms.unit_cost[order]))
+
+    def bounds(self, tier, sector, country=None) -> tuple[np.ndarray, np.ndarray]:
+        """Positions [lo, hi) in `order` of a country-sector-tier segment, or the whole sector if no country."""
+        if country is None:
+            lo = self.key(tier, sector, 0)
+            return self.start[lo], self.start[lo + N_COUNTRIES]
+        k = self.key(tier, sector, country)
+        return self.start[k], self.start[k + 1]
+
+    def sample_by_capacity(self, lo: np.ndarray, hi: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Row of a firm drawn from each segment [lo, hi) with probability proportional to capacity (-1 if empty)."""
+        cum = self.cum_capacity
+        before = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
+        total = np.where(hi > lo, cum[np.maximum(hi - 1, 0)], 0.0) - before
+        pos = np.searchsorted(cum, before + u * total, side="right")
+        pos = np.clip(pos, lo, np.maximum(hi - 1, lo))
+        return np.where(hi > lo, self.order[np.minimum(pos, len(self.order) - 1)], -1)
+
+
+def initial_population(data: CountryData, params: Params, firm_scale: float, rng: np.random.Generator,
+                       table: FirmTable) -> None:
+    """Create the starting firms: the real handful of primes and a `firm_scale` sample of suppliers.
+
+    Each country-sector's capacity starts at its home sector budget (plus a share of the export market for
+    producers); the spin-up quarters then let capacity meet the demand the rules actually produce.
+    """
+    producers = data.firms_real > 0
+    export_bn = data.procurement_bn[~producers].sum()
+    home_bn = np.where(producers, data.procurement_bn, 0.0)
+    market_bn = home_bn + export_bn * home_bn / home_bn.sum()  # (country,) a year
+    n_present = data.supplier_sectors.sum(axis=1)
+    cols: dict[str, list] = {k: [] for k in ("country", "sector", "tier", "capacity_bn")}
+    for c in np.flatnonzero(producers):
+        suppliers_total = max(data.firms_real[c] - data.primes[c].sum(), 0) * firm_scale
+        for s in range(N_SECTORS):
+            sector_bn = market_bn[c] * data.sector_demand[s] / 4.0
+            n_primes = int(data.primes[c, s])
+            n_sup = max(2, int(round(suppliers_total / n_present[c]))) if data.supplier_sectors[c, s] else 0
+            for tier, n, share in ((PRIME, n_primes, 1 - params.component_share),
+                                   (SUPPLIER, n_sup, params.component_share)):
+                if n == 0:
+                    continue
+                sizes = rng.lognormal(0.0, params.size_sigma, n)
+                cols["country"].append(np.full(n, c))
+                cols["sector"].append(np.full(n, s))
+                cols["tier"].append(np.full(n, tier))
+                cols["capacity_bn"].append(sector_bn * share * sizes / sizes.sum())
+    country = np.concatenate(cols["country"])
+    capacity_bn = np.concatenate(cols["capacity_bn"])
+    n = len(country)
+    b = params.learning_exponent
+    # Costs start level across countries (differences come from quality and the rules, not from a guessed
+    # productivity gap); learning then lowers each firm's cost as its own output accumulates.
+    unit_cost = rng.lognormal(0.0, 0.05, n)
+    capacity = capacity_bn / unit_cost
+    cum_output = params.experience_quarters * capacity
+    base_cost = unit_cost * cum_output ** -b
+    quality = np.where(country == 0, 1.0, 1.0 - params.tech_gap) * rng.lognormal(0.0, 0.05, n)
+    table.add(
+        country=country, sector=np.concatenate(cols["sector"]), tier=np.concatenate(cols["tier"]),
+        active=np.ones(n, dtype=bool), quality=quality, base_cost=base_cost,
+        cum_output=cum_output, unit_cost=unit_cost, capacity=capacity,
+        backlog=capacity * params.target_backlog, cash=capacity_bn * 4.0,
+        revenue_ema=capacity_bn * (1 + params.markup), comp_price=unit_cost * (1 + params.markup),
+        born=np.full(n, -1),
+    )

@@ -1,0 +1,80 @@
+"""What changed hands: buyer x supplier flows, the money identity, and co-development counts.
+
+Phases book into the current quarter; `close_quarter` files it into the run totals and a four-quarter
+window, so the reporters stay pure functions of this state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.common.countries import N_COUNTRIES, N_SECTORS
+
+WINDOW = 4
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (called once the spin-up quarters are over)."""
+        shape = (N_COUNTRIES, N_COUNTRIES)
+        self.q_flows = np.zeros(shape)  # all value (end items by value added + components), this quarter
+        self.q_prime = np.zeros(shape)  # end-item awards, this quarter
+        self.q_tenders = np.zeros(N_COUNTRIES)  # value put out to tender by each buyer
+        self.q_unawarded = np.zeros(N_COUNTRIES)
+        self.q_capability = np.zeros(N_COUNTRIES)  # units x quality bought by each buyer
+        self.q_ordered = np.zeros(N_SECTORS)  # end-item units ordered, by sector
+        self.q_components = np.zeros(shape)  # components bought, prime's country x supplier's country (US$bn)
+        self.components = np.zeros(shape)
+        self.last_ordered = np.zeros(N_SECTORS)
+        self.q_gov_paid = 0.0
+        self.q_tariffs = 0.0
+        self.q_offsets = 0.0
+        self.flows = np.zeros(shape)
+        self.prime_flows = np.zeros(shape)
+        self.tenders = np.zeros(N_COUNTRIES)
+        self.capability = np.zeros(N_COUNTRIES)
+        self.recent_flows = np.zeros((WINDOW, *shape))
+        self.recent_prime = np.zeros((WINDOW, *shape))
+        self.recent_capability = np.zeros((WINDOW, N_COUNTRIES))
+        self.gov_paid = 0.0
+        self.firm_received = 0.0
+        self.tariff_revenue = 0.0
+        self.offsets_discharged = 0.0
+        self.last_gov_paid = 0.0
+        self.last_firm_received = 0.0
+        self.last_tariffs = 0.0
+        self.codev_completed = np.zeros(shape, dtype=np.int64)  # upper triangle used
+        self.codev_started = np.zeros(shape, dtype=np.int64)
+        self.codev_denied = np.zeros(shape, dtype=np.int64)
+        self.quarters = 0
+
+    def close_quarter(self, firm_received: float) -> None:
+        """File this quarter: run totals, the rolling window, and the money identity's three terms."""
+        slot = self.quarters % WINDOW
+        self.recent_flows[slot] = self.q_flows
+        self.recent_prime[slot] = self.q_prime
+        self.recent_capability[slot] = self.q_capability
+        self.flows += self.q_flows
+        self.prime_flows += self.q_prime
+        self.tenders += self.q_tenders
+        self.capability += self.q_capability
+        self.last_gov_paid, self.last_firm_received, self.last_tariffs = (
+            self.q_gov_paid, firm_received, self.q_tariffs)
+        self.last_ordered = self.q_ordered
+        self.components += self.q_components
+        self.gov_paid += self.q_gov_paid
+        self.firm_received += firm_received
+        self.tariff_revenue += self.q_tariffs
+        self.offsets_discharged += self.q_offsets
+        self.quarters += 1
+        self.q_flows = np.zeros_like(self.q_flows)
+        self.q_prime = np.zeros_like(self.q_prime)
+        self.q_tenders = np.zeros(N_COUNTRIES)
+        self.q_unawarded = np.zeros(N_COUNTRIES)
+        self.q_capability = np.zeros(N_COUNTRIES)
+        self.q_ordered = np.zeros(N_SECTORS)
+        self.q_components = np.zeros_like(self.q_components)
+        self.q_gov_paid = self.q_tariffs = self.q_offsets = 0.0

@@ -1,0 +1,126 @@
+"""Phase 4, trade in components: primes split each new contract's component share into lots and source each
+lot from the best of a few candidate suppliers (DESIGN §3.4).
+
+Rules bite here: offset obligations force lots to the buyer's suppliers, the buyer's domestic-content
+minimum caps the foreign lots of contracts it binds, component tariffs (less duty-free entry on the buyer's
+own contracts) and export licences (with re-export control toward the final buyer) price foreign supply.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.common.countries import SUPPLIER
+from model.market.firms import FirmTable, Groups
+from model.market.ledger import Ledger
+from model.policy.params import Params
+from model.market.procurement import Awards
+from model.policy.rules import Rules
+
+SMOOTHING = 0.3
+
+
+def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, params: Params,
+           rng: np.random.Generator, ledger: Ledger) -> None:
+    """Place every lot of this quarter's awards and book payments, tariffs, backlogs and flows."""
+    n_awards, n_lots, k = len(awards.firm), params.lots, params.candidates
+    if n_awards == 0:
+        return
+    prime, buyer = awards.firm, awards.buyer
+    pc = firms.country[prime].astype(np.int64)
+    sector = firms.sector[prime].astype(np.int64)
+    share = params.component_share
+    lot_units = awards.units * share / n_lots
+
+    component_value = share * awards.value
+    offset_part = np.divide(awards.offset, component_value, out=np.zeros(n_awards), where=component_value > 1e-300)
+    forced = np.minimum(n_lots, np.ceil(offset_part * n_lots - 1e-9)).astype(np.int64)
+    forced_lot = np.arange(n_lots)[None, :] < forced[:, None]  # (A, L)
+    home = np.where(forced_lot, buyer[:, None], pc[:, None])
+
+    k_home = k // 2  # primes know their home supply base best: half the candidates are drawn there
+    lo, hi = groups.bounds(SUPPLIER, sector)
+    anywhere = groups.sample_by_capacity(lo[:, None, None], hi[:, None, None],
+                                         rng.random((n_awards, n_lots, k - k_home)))
+    lo_h, hi_h = groups.bounds(SUPPLIER, sector[:, None], home)
+    at_home = groups.sample_by_capacity(lo_h[:, :, None], hi_h[:, :, None], rng.random((n_awards, n_lots, k_home)))
+    cand = np.concatenate([anywhere, at_home], axis=2)  # (A, L, K)
+    valid = cand >= 0
+    row = np.where(valid, cand, 0)
+    sc = firms.country[row].astype(np.int64)
+    p3, b3 = pc[:, None, None], buyer[:, None, None]
+    reexport = (b3 != p3) & (b3 != sc)
+    friction = rules.friction[sc, p3] + np.where(reexport, rules.friction[sc, b3], 0.0)
+    denial = 1.0 - (1.0 - rules.denial[sc, p3]) * (1.0 - np.where(reexport, rules.denial[sc, b3], 0.0))
+    valid &= rng.random(valid.shape) >= denial
+    price = firms.unit_cost[row] * (1.0 + params.markup) * (1.0 + friction)
+    tariff = rules.tariff_comp[p3, sc] * (1.0 - rules.duty_free[p3] * (b3 == p3))
+    landed = price * (1.0 + tariff)
+    lead = (firms.backlog[row] + lot_units[:, None, None]) / np.maximum(firms.capacity[row], 1e-12)
+    lateness = params.lead_time_weight * np.maximum(lead - params.lead_time_ref, 0.0)
+    score = (params.quality_weight * np.log(firms.quality[row])
+             - np.log(landed * (1.0 + params.sourcing_home_bias * (sc != p3)) * (1.0 + lateness))
+             + params.bid_noise * rng.standard_normal(valid.shape))
+
+    in_buyer = valid & (sc == b3)
+    valid &= ~(forced_lot[:, :, None] & in_buyer.any(axis=2, keepdims=True)) | in_buyer
+    score = np.where(valid, score, -np.inf)
+    pick = _apply_content_rule(score, rules.content_ok[b3, sc], rules, awards, n_lots, share)
+
+    chosen = np.take_along_axis(cand, pick[:, :, None], axis=2)[:, :, 0]
+    filled = np.isfinite(np.take_along_axis(score, pick[:, :, None], axis=2)[:, :, 0])
+    a_idx, l_idx = np.nonzero(filled)
+    supplier = chosen[a_idx, l_idx]
+    units = lot_units[a_idx]
+    net = units * np.take_along_axis(price, pick[:, :, None], axis=2)[:, :, 0][a_idx, l_idx]
+    duty = net * np.take_along_axis(tariff, pick[:, :, None], axis=2)[:, :, 0][a_idx, l_idx]
+    paid = net + duty
+    np.add.at(firms.backlog, supplier, units)
+    np.add.at(firms.cash, supplier, net)
+    np.add.at(firms.receipts, supplier, net)
+    np.subtract.at(firms.cash, prime[a_idx], paid)
+    np.subtract.at(firms.receipts, prime[a_idx], paid)
+    ledger.q_tariffs += duty.sum()
+    # the buyer's money moves from the prime's country to its suppliers' countries, but never more of it
+    # than the contract paid: components that cost the prime more than the contract are its loss, not value
+    # the buyer bought abroad (without the cap the prime's country could book negative value)
+    spent = np.bincount(a_idx, paid, minlength=n_awards)
+    moved = paid * np.minimum(1.0, awards.value / np.maximum(spent, 1e-300))[a_idx]
+    np.add.at(ledger.q_components, (pc[a_idx], firms.country[supplier]), paid)
+    np.add.at(ledger.q_flows, (buyer[a_idx], firms.country[supplier]), moved)
+    np.subtract.at(ledger.q_flows, (buyer[a_idx], pc[a_idx]), moved)
+    ledger.q_offsets += paid[forced_lot[a_idx, l_idx] & (firms.country[supplier] == buyer[a_idx])].sum()
+
+    # lots nobody could supply are made in-house at the prime's own cost
+    in_house = lot_units[:, None] * (~filled)
+    np.subtract.at(firms.cash, prime, in_house.sum(axis=1) * firms.unit_cost[prime])
+    landed_paid = np.bincount(a_idx, paid, minlength=n_awards) + in_house.sum(axis=1) * firms.unit_cost[prime] * (
+        1 + params.markup)
+    per_unit = np.bincount(prime, landed_paid, minlength=firms.n)[prime] / np.maximum(
+        np.bincount(prime, lot_units * n_lots, minlength=firms.n)[prime], 1e-300)
+    firms.comp_price[prime] = (1 - SMOOTHING) * firms.comp_price[prime] + SMOOTHING * per_unit
+
+
+def _apply_content_rule(score: np.ndarray, content_ok: np.ndarray, rules: Rules, awards: Awards,
+                        n_lots: int, share: float) -> np.ndarray:
+    """Best candidate per lot, with the buyer's content minimum enforced on the contracts it binds.
+
+    A contract may hold at most floor((1 - content_min) * lots / share) lots that do not count as domestic
+    content; the excess lots switch to their best counting candidate, cheapest switches first.
+    """
+    best = np.argmax(score, axis=2)
+    ok_score = np.where(content_ok, score, -np.inf)
+    best_ok = np.argmax(ok_score, axis=2)
+    s_best = np.take_along_axis(score, best[:, :, None], axis=2)[:, :, 0]
+    s_ok = np.take_along_axis(ok_score, best_ok[:, :, None], axis=2)[:, :, 0]
+    bad = np.isfinite(s_best) & ~np.take_along_axis(content_ok, best[:, :, None], axis=2)[:, :, 0]
+    allowed = np.floor((1.0 - rules.content_min[awards.buyer]) * n_lots / share + 1e-9)
+    excess = np.where(awards.content_bound, bad.sum(axis=1) - allowed, 0)
+    if not (excess > 0).any():
+        return best
+    switchable = bad & np.isfinite(s_ok)  # subtract only there: -inf - -inf would warn on the user's terminal
+    loss = np.full(s_best.shape, np.inf)
+    loss[switchable] = s_best[switchable] - s_ok[switchable]
+    rank = np.argsort(np.argsort(loss, axis=1, kind="stable"), axis=1, kind="stable")
+    switch = (rank < excess[:, None]) & np.isfinite(loss)
+    return np.where(switch, best_ok, best)

@@ -1,0 +1,31 @@
+"""The DESIGN §5 calibration targets, and checks not used in tuning, measured on a model run, so tests and the
+report share one definition."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.common.countries import C, COUNTRIES
+from model.metrics.outcomes import effective_primes, foreign_share_of
+
+PRODUCER_MASK = np.array([c != "ROW" for c in COUNTRIES])
+
+
+def target_values(model) -> dict[str, float]:
+    """Model values of the calibration targets over the run since the start date."""
+    led = model.market.ledger
+    prime = led.prime_flows
+    can = prime[C["CAN"]]
+    revenue = led.flows[:, PRODUCER_MASK].sum(axis=0)
+    return {
+        "us_foreign_share": foreign_share_of(prime)["USA"],
+        "can_share_to_us": float(can[C["USA"]] / can.sum()) if can.sum() > 0 else float("nan"),
+        "us_revenue_share": float(revenue[C["USA"]] / revenue.sum()),
+        "us_effective_primes": effective_primes(model, "USA"),
+    }
+
+
+def check_values(model) -> dict[str, float]:
+    """Model values of the checks: observed figures reported beside the targets but not tuned to."""
+    us = model.ledger.components[C["USA"]]
+    return {"us_primes_foreign_components": float(1.0 - us[C["USA"]] / us.sum()) if us.sum() > 0 else float("nan")}

@@ -1,0 +1,260 @@
+"""Scenario files: load a named or user TOML file, apply --set overrides, validate, and resolve schedules.
+
+A scenario may `extends` another (deep merge: tables merge, everything else is replaced), so a user copies a
+shipped file, or writes three lines on top of one. Every error names the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from model.common.countries import C, COUNTRIES, N_COUNTRIES, SECTORS
+from model.common.errors import InputError
+from model.policy.params import Params
+from model.policy.levers import LEVERS, Policy, _codes, _number
+
+START_YEAR = 2025
+MAX_YEARS = 100
+TOP_KEYS = {"name", "description", "extends", "alliance", "budgets", "shocks", "params", *COUNTRIES}
+SHOCK_KINDS = {"demand": (0.0, 10.0), "supply": (0.0, 1.0)}
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A demand surge (budget multiplier) or a supply disruption (capacity multiplier) for some quarters."""
+
+    kind: str
+    start: int  # quarter index from 2025Q1
+    quarters: int
+    countries: np.ndarray  # bool mask over COUNTRIES
+    sectors: np.ndarray  # bool mask over SECTORS
+    factor: float
+
+
+@dataclass
+class ScenarioSpec:
+    """A validated scenario: initial policies, their schedules, budgets, shocks and parameter overrides."""
+
+    name: str
+    description: str
+    source: str
+    policies: dict[str, Policy]
+    schedules: dict[str, list[tuple[int, dict]]]  # code -> [(quarter, levers)] sorted by quarter
+    ntib_members: np.ndarray
+    growth: np.ndarray
+    shocks: list[Shock] = field(default_factory=list)
+    params: Params = field(default_factory=Params)
+    raw: dict = field(default_factory=dict)
+
+
+def scenario_names() -> list[str]:
+    """Named scenarios shipped with the package."""
+    files = resources.files("model.scenarios").iterdir()
+    return sorted(p.name[:-5] for p in files if p.name.endswith(".toml"))
+
+
+def _read(name_or_path: str) -> tuple[dict, str]:
+    if name_or_path in scenario_names():
+        text = resources.files("model.scenarios").joinpath(f"{name_or_path}.toml").read_text()
+        where = f"{name_or_path}.toml"
+    else:
+        path = Path(name_or_path)
+        if path.suffix != ".toml" or not path.is_file():
+            raise InputError(f"scenario '{name_or_path}' not found; allowed: a TOML file path or one of "
+                             f"{', '.join(scenario_names())}")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); expected a UTF-8 TOML "
+                             "file") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc}); expected a readable TOML file") from None
+        where = str(path)
+    try:
+        return tomllib.loads(text), where
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{where}: not valid TOML ({exc}); expected TOML syntax (https://toml.io), e.g. a copy "
+                         "of model/scenarios/status_quo.toml") from None
+
+
+def _merge(base: dict, top: dict) -> dict:
+    out = dict(base)
+    for key, value in top.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _resolve(name_or_path: str, seen: tuple[str, ...] = ()) -> tuple[dict, str]:
+    raw, where = _read(name_or_path)
+    parent = raw.get("extends")
+    if parent is None:
+        return raw, where
+    if not isinstance(parent, str) or not parent:
+        raise InputError(f"{where}: extends: expected a scenario name or path, got {parent!r}")
+    if parent not in scenario_names() and name_or_path not in scenario_names() and not Path(parent).is_absolute():
+        parent = str(Path(name_or_path).parent / parent)  # a relative path is relative to the extending file
+    if parent in seen:
+        raise InputError(f"{where}: extends: '{parent}' extends itself in a cycle; expected a chain of scenarios "
+                         "that ends in one without extends")
+    base, _ = _resolve(parent, (*seen, name_or_path))
+    body = {k: v for k, v in raw.items() if k != "extends"}
+    return _merge(base, body), where
+
+
+def parse_set(assignment: str) -> tuple[list[str], object]:
+    """Parse one --set 'path.to.key=value' (value in TOML syntax; a bare word is a string)."""
+    if "=" not in assignment:
+        raise InputError(f"--set {assignment!r}: expected KEY=VALUE, e.g. USA.preference_margin=0.2")
+    key, text = (part.strip() for part in assignment.split("=", 1))
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", key):
+        raise InputError(f"--set {assignment!r}: bad key {key!r}; expected dotted names, e.g. USA.tariff_end_items.CAN")
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", text):
+            raise InputError(f"--set {assignment!r}: cannot read value {text!r}; expected a number, true/false, "
+                             "a word, or a TOML list such as [\"USA\", \"CAN\"]") from None
+        value = text
+    return key.split("."), value
+
+
+def _set_path(raw: dict, path: list[str], value, assignment: str) -> None:
+    node = raw
+    for part in path[:-1]:
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        elif not isinstance(child, dict):
+            raise InputError(f"--set {assignment}: '{part}' is not a table and cannot take sub-keys; expected a "
+                             "lever or a partner under it, e.g. USA.tariff_end_items.CAN=0")
+        node = child
+    node[path[-1]] = value
+
+
+def _quarter(at, where: str) -> int:
+    if isinstance(at, int) and not isinstance(at, bool):
+        year, q = at, 1
+    elif isinstance(at, str) and (m := re.fullmatch(r"(\d{4})Q([1-4])", at)):
+        year, q = int(m.group(1)), int(m.group(2))
+    else:
+        raise InputError(f"{where}: expected a year such as 2029 or a quarter such as \"2029Q1\", got {at!r}")
+    t = (year - START_YEAR) * 4 + q - 1
+    if not 0 <= t < MAX_YEARS * 4:
+        raise InputError(f"{where}: {at} is outside the model's time; allowed: {START_YEAR}Q1 to "
+                         f"{START_YEAR + MAX_YEARS - 1}Q4")
+    return t
+
+
+def _table(value, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise InputError(f"{where}: expected a table, got {value!r}")
+    return value
+
+
+def _check_keys(table: dict, allowed, where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise InputError(f"{where}: unknown key '{key}'; allowed: {', '.join(sorted(allowed))}")
+
+
+def _shock(entry, where: str) -> Shock:
+    entry = _table(entry, where)
+    _check_keys(entry, {"kind", "at", "quarters", "countries", "sectors", "factor"}, where)
+    kind = entry.get("kind")
+    if not isinstance(kind, str) or kind not in SHOCK_KINDS:
+        raise InputError(f"{where}.kind: expected one of {', '.join(SHOCK_KINDS)}, got {kind!r}")
+    for key in ("at", "factor"):
+        if key not in entry:
+            raise InputError(f"{where}: missing '{key}'; expected kind, at and factor (quarters, countries and "
+                             "sectors are optional)")
+    low, high = SHOCK_KINDS[kind]
+    countries = np.zeros(N_COUNTRIES, dtype=bool)
+    countries[[C[c] for c in _codes(entry.get("countries", list(COUNTRIES)), COUNTRIES, f"{where}.countries")]] = True
+    sectors = np.zeros(len(SECTORS), dtype=bool)
+    sectors[[SECTORS.index(s) for s in _codes(entry.get("sectors", list(SECTORS)), SECTORS, f"{where}.sectors")]] = True
+    quarters = _number(entry.get("quarters", 4), 1, MAX_YEARS * 4, f"{where}.quarters")
+    if quarters != int(quarters):
+        raise InputError(f"{where}.quarters: expected a whole number of quarters, got {quarters}")
+    return Shock(kind, _quarter(entry["at"], f"{where}.at"), int(quarters), countries, sectors,
+                 _number(entry["factor"], low, high, f"{where}.factor"))
+
+
+def _params(table, where: str) -> Params:
+    table = _table(table, where)
+    allowed = {f.name for f in fields(Params)}
+    _check_keys(table, allowed, where)
+    try:
+        return Params(**table)
+    except ValueError as exc:
+        raise InputError(f"{where}: {exc}") from None
+
+
+def load_scenario(name_or_path: str, overrides: list[str] = ()) -> ScenarioSpec:
+    """Read, merge, override and validate a scenario; raise InputError naming the file and key on any fault."""
+    raw, where = _resolve(name_or_path)
+    for assignment in overrides:
+        path, value = parse_set(assignment)
+        if path[0] == "extends":
+            raise InputError(f"--set {assignment}: extends cannot be set on the command line; expected a lever, "
+                             "table or parameter (choose the base scenario with --scenario)")
+        _set_path(raw, path, value, assignment)
+        where = f"{where} (with --set)" if "--set" not in where else where
+    _check_keys(raw, TOP_KEYS, where)
+    name = raw.get("name", Path(name_or_path).stem)
+    description = raw.get("description", "")
+    for key, value in (("name", name), ("description", description)):
+        if not isinstance(value, str):
+            raise InputError(f"{where}: {key}: expected text, got {value!r}")
+
+    alliance = _table(raw.get("alliance", {}), f"{where}: alliance")
+    _check_keys(alliance, {"ntib_members"}, f"{where}: alliance")
+    members = np.zeros(N_COUNTRIES, dtype=bool)
+    members[[C[c] for c in _codes(alliance.get("ntib_members", ["USA", "GBR", "CAN", "AUS", "NZL"]), COUNTRIES,
+                                  f"{where}: alliance.ntib_members")]] = True
+
+    budgets = _table(raw.get("budgets", {}), f"{where}: budgets")
+    _check_keys(budgets, {"growth"}, f"{where}: budgets")
+    growth = np.zeros(N_COUNTRIES)
+    for code, g in _table(budgets.get("growth", {}), f"{where}: budgets.growth").items():
+        if code not in C:
+            raise InputError(f"{where}: budgets.growth: unknown country '{code}'; allowed: {', '.join(COUNTRIES)}")
+        growth[C[code]] = _number(g, -0.5, 1.0, f"{where}: budgets.growth.{code}")
+
+    shocks_raw = raw.get("shocks", [])
+    if not isinstance(shocks_raw, list):
+        raise InputError(f"{where}: shocks: expected a list of [[shocks]] tables")
+    shocks = [_shock(s, f"{where}: shocks[{i}]") for i, s in enumerate(shocks_raw)]
+    params = _params(raw.get("params", {}), f"{where}: params")
+
+    policies, schedules = {}, {}
+    for code in COUNTRIES:
+        table = dict(_table(raw.get(code, {}), f"{where}: {code}"))
+        entries = table.pop("schedule", [])
+        policy = Policy()
+        policy.apply(table, f"{where}: {code}")
+        policies[code] = policy
+        schedules[code] = _schedule(code, entries, policy, f"{where}: {code}.schedule")
+    return ScenarioSpec(name, description, where, policies, schedules, members, growth, shocks, params, raw)
+
+
+def _schedule(code: str, entries, policy: Policy, where: str) -> list[tuple[int, dict]]:
+    if not isinstance(entries, list):
+        raise InputError(f"{where}: expected a list of [[{code}.schedule]] tables")
+    out = []
+    trial = policy.copy()
+    for i, entry in enumerate(entries):
+        entry = dict(_table(entry, f"{where}[{i}]"))
+        if "at" not in entry:
+            raise InputError(f"{where}[{i}]: missing 'at'; expected a year such as 2029 or a quarter such as \"2029Q1\"")
+        t = _quarter(entry.pop("at"), f"{where}[{i}].at")
+        if not entry:
+            raise InputError(f"{where}[{i}]: sets no lever; allowed: {', '.join(LEVERS)}")
+        trial.apply(entry, f"{where}[{i}]")  # validates values now, not mid-run
+        out.append((t, entry))
+    return sorted(out, key=lambda item: item[0])

@@ -1,0 +1,303 @@
+"""The run engine every experiment script and notebook uses: a design of scenario variants x common seeds,
+run on a process pool or a Dask cluster, streamed into a crash-safe store, resumable, failures recorded.
+
+A run is identified by a key hashed from what determines its history (the resolved scenario, seed, years and
+firm scale), so rerunning a command skips every run already stored, and adding seeds or points to a design
+runs only the new ones.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import hashlib
+import itertools
+import json
+import multiprocessing
+import re
+import sys
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from model.common.countries import COUNTRIES, pair_key
+from model.common.errors import InputError
+from model.simulation.model import DEFAULT_FIRM_SCALE
+from model.runs.output import git_commit, manifest, write_json
+from model.runs.single import run_one
+from model.policy.scenario import ScenarioSpec, load_scenario
+from model.runs.store import ResultStore
+
+PRODUCERS = tuple(c for c in COUNTRIES if c != "ROW")
+SCHEDULER = re.compile(r"(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
+FLUSH_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Point:
+    """One design point: a scenario with overrides, and the factor values the figures plot it by."""
+
+    scenario: str
+    overrides: tuple[str, ...] = ()
+    factors: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, scenario: str, overrides: list[str] | tuple[str, ...] = (), **factors: object) -> Point:
+        return cls(scenario, tuple(overrides), tuple(factors.items()))
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A design run over common seeds: every point sees the same seeds, so differences are paired."""
+
+    name: str
+    points: tuple[Point, ...]
+    seeds: tuple[int, ...]
+    master_seed: int
+    years: int = 20
+    firm_scale: float = DEFAULT_FIRM_SCALE
+    series: bool = True  # keep the quarterly time series (figures over time need them; big sweeps may not)
+
+    def describe(self) -> dict:
+        return {"name": self.name, "master_seed": self.master_seed, "seeds": list(self.seeds), "years": self.years,
+                "firm_scale": self.firm_scale, "series": self.series,
+                "points": [{"scenario": p.scenario, "overrides": list(p.overrides), "factors": dict(p.factors)}
+                           for p in self.points]}
+
+
+def common_seeds(master: int, n: int) -> tuple[int, ...]:
+    """`n` run seeds spawned from one master seed; seed i is the same whatever n is, so sweeps can grow."""
+    return tuple(int(child.generate_state(1)[0]) for child in np.random.SeedSequence(master).spawn(n))
+
+
+@dataclass(frozen=True)
+class Task:
+    key: str
+    point: int
+    seed: int
+    spec: ScenarioSpec = field(compare=False)
+    years: int
+    firm_scale: float
+    series: bool
+
+
+def plan(sweep: Sweep) -> list[Task]:
+    """Validate every point (a bad lever stops the sweep before any run) and key every run."""
+    tasks = []
+    for i, p in enumerate(sweep.points):
+        spec = load_scenario(p.scenario, list(p.overrides))
+        resolved = json.dumps(spec.raw, sort_keys=True, default=str)
+        for seed in sweep.seeds:
+            ident = json.dumps([spec.name, resolved, seed, sweep.years, sweep.firm_scale])
+            key = hashlib.sha256(ident.encode()).hexdigest()[:24]
+            tasks.append(Task(key, i, seed, spec, sweep.years, sweep.firm_scale, sweep.series))
+    return tasks
+
+
+def flatten(summary: dict) -> dict:
+    """One flat row of a run summary, with the same columns for every run (co-development by every pair)."""
+    row: dict[str, object] = {}
+    for name, value in summary.items():
+        if name == "codev_pairs":
+            continue
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(v, dict):
+                    row.update({f"{name}.{k}.{k2}": v2 for k2, v2 in v.items()})
+                else:
+                    row[f"{name}.{k}"] = v
+        else:
+            row[name] = value
+    for a, b in itertools.combinations(PRODUCERS, 2):
+        pair = summary["codev_pairs"].get(pair_key(a, b), {"active": 0, "completed": 0})
+        row[f"codev.{pair_key(a, b)}"] = pair["active"] + pair["completed"]
+    return {k: (np.nan if v is None else v) for k, v in row.items()}
+
+
+def execute(task: Task) -> tuple[dict, pd.DataFrame | None]:
+    """Run one task; an exception becomes a failed row, so one bad run never stops a sweep."""
+    start = time.perf_counter()
+    head = {"key": task.key, "point": task.point, "seed": task.seed}
+    try:
+        summary, ts, _ = run_one(task.spec, task.seed, task.years, task.firm_scale)
+    except Exception as exc:  # noqa: BLE001 - recorded with its traceback, not swallowed
+        return {**head, "status": "error", "error": f"{type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc(), "seconds": time.perf_counter() - start}, None
+    row = {**head, "status": "ok", "error": "", "traceback": "", "seconds": time.perf_counter() - start,
+           **flatten(summary)}
+    series = ts.assign(key=task.key, t=np.arange(len(ts))) if task.series else None
+    return row, series
+
+
+class _Serial(cf.Executor):
+    """Runs each task when submitted, in this process: one worker, no start-up cost, same code path."""
+
+    def submit(self, fn, /, *args, **kwargs) -> cf.Future:
+        future: cf.Future = cf.Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+@contextlib.contextmanager
+def executor(workers: int, scheduler: str | None = None) -> Iterator[cf.Executor]:
+    """A concurrent.futures executor: this process (1 worker), a process pool, an embedded Dask cluster on
+    127.0.0.1 (`scheduler='local'`), or an existing Dask cluster at `tcp://HOST:PORT`."""
+    if scheduler is None:
+        if workers == 1:
+            yield _Serial()
+            return
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["model.runs.experiment"])
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            yield pool
+        return
+    from distributed import Client, LocalCluster
+
+    if scheduler == "local":
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client.get_executor(pure=False)
+        return
+    if not SCHEDULER.fullmatch(scheduler):
+        raise InputError(f"--scheduler {scheduler!r}: expected tcp://HOST:PORT of a Dask scheduler, or 'local'")
+    try:
+        client = Client(scheduler, timeout="15s")
+    except (OSError, TimeoutError) as exc:
+        raise InputError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler there ({exc})") from None
+    with client:
+        yield client.get_executor(pure=False)
+
+
+@dataclass
+class Outcome:
+    total: int
+    already: int
+    ran: int
+    failed: int
+
+
+def run_sweep(sweep: Sweep, store_dir: Path, workers: int = 1, scheduler: str | None = None, chunk: int = 50,
+              progress: bool = True) -> Outcome:
+    """Run every run of `sweep` not yet in the store at `store_dir`; results are committed in chunks of
+    `chunk` runs (or every 30 s), so memory stays flat and a kill loses at most one chunk of work."""
+    tasks = plan(sweep)
+    with ResultStore(store_dir) as store:
+        stored = store.stored_keys()
+        todo = [t for t in tasks if t.key not in stored]
+        if len(todo) < len(tasks):
+            _warn_if_other_code(store_dir, sweep.name)
+        state = {"status": "running", "workers": workers, "scheduler": scheduler, "sweep": sweep.describe()}
+        _write_manifest(store_dir, state)
+        done = Outcome(total=len(tasks), already=len(tasks) - len(todo), ran=0, failed=0)
+        bar = tqdm(total=len(tasks), initial=done.already, unit="run", desc=sweep.name, disable=not progress,
+                   dynamic_ncols=True)
+        runs: list[dict] = []
+        series: list[pd.DataFrame] = []
+        flushed = time.monotonic()
+        try:
+            with executor(workers, scheduler) as pool:
+                for row, ts in _stream(pool, todo, window=max(2, 4 * workers)):
+                    runs.append(row)
+                    if ts is not None:
+                        series.append(ts)
+                    done.ran += 1
+                    done.failed += row["status"] != "ok"
+                    bar.update(1)
+                    bar.set_postfix(failed=done.failed, refresh=False)
+                    if len(runs) >= chunk or time.monotonic() - flushed > FLUSH_SECONDS:
+                        store.append(runs, series)
+                        runs, series, flushed = [], [], time.monotonic()
+        except cf.BrokenExecutor:
+            raise InputError(f"{sweep.name}: a worker process died (out of memory?) after {done.ran} new runs; "
+                             "the stored runs are intact, rerun the same command to resume") from None
+        finally:
+            bar.close()
+            store.append(runs, series)  # whatever finished is kept, even on interrupt
+        _write_manifest(store_dir, {**state, "status": "complete", "runs": done.total, "failed": done.failed})
+    return done
+
+
+def _stream(pool: cf.Executor, tasks: list[Task], window: int) -> Iterator[tuple[dict, pd.DataFrame | None]]:
+    """Results as they finish, with at most `window` runs in flight (memory flat in the number of runs)."""
+    queue = iter(tasks)
+    pending: dict[cf.Future, Task] = {}
+    try:
+        while True:
+            while len(pending) < window and (task := next(queue, None)) is not None:
+                pending[pool.submit(execute, task)] = task
+            if not pending:
+                return
+            finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                task = pending.pop(future)
+                try:
+                    yield future.result()
+                except cf.BrokenExecutor:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a lost worker on a cluster: recorded, sweep goes on
+                    yield {"key": task.key, "point": task.point, "seed": task.seed, "status": "error",
+                           "error": f"{type(exc).__name__}: {exc}", "traceback": "", "seconds": np.nan}, None
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def _warn_if_other_code(store_dir: Path, name: str) -> None:
+    """Stored runs are reused whatever code made them; say so when that was another commit."""
+    try:
+        before = json.loads((store_dir / "manifest.json").read_text()).get("git_commit")
+    except (OSError, ValueError):
+        return
+    now = git_commit()
+    if before and before != now:
+        print(f"{name}: note: reusing runs stored by commit {before}; this code is {now}. Use a new --out to "
+              "rerun everything with this code.", file=sys.stderr)
+
+
+def _write_manifest(store_dir: Path, state: dict) -> None:
+    write_json(store_dir / "manifest.json", manifest(**state))
+
+
+@dataclass
+class Results:
+    """A sweep's stored results, joined to its design: `runs` (ok, one row per run, with the factors as
+    columns), `series` (quarterly rows of the ok runs, if kept) and `failed` (key, point, seed, error)."""
+
+    runs: pd.DataFrame
+    series: pd.DataFrame
+    failed: pd.DataFrame
+
+
+def load(sweep: Sweep, store_dir: Path, series_columns: list[str] | None = None) -> Results:
+    """Read the runs of `sweep` from the store (other runs stored there are ignored)."""
+    tasks = {t.key: t for t in plan(sweep)}
+    with contextlib.closing(ResultStore(store_dir, write=False)) as store:
+        runs = store.read("runs", set(tasks)).drop_duplicates("key")
+        ok = runs[runs["status"] == "ok"]
+        series = store.read("series", set(ok["key"]), series_columns) if sweep.series else pd.DataFrame()
+    design = pd.DataFrame([{"point": i, "scenario_arg": p.scenario, **dict(p.factors)}
+                           for i, p in enumerate(sweep.points)])
+    ok = ok.drop(columns=["status", "error", "traceback"]).merge(design, on="point").sort_values(["point", "seed"])
+    failed = runs.loc[runs["status"] != "ok", ["key", "point", "seed", "error"]]
+    if not series.empty:
+        series = series.merge(ok[["key", "point", "seed", "scenario", *design.columns.drop("point")]], on="key")
+        series = series.sort_values(["point", "seed", "t"]).reset_index(drop=True)
+    return Results(ok.reset_index(drop=True), series, failed.reset_index(drop=True))
+
+
+def load_output(out: Path, series_columns: list[str] | None = None) -> tuple[Sweep, Results]:
+    """Read back what an experiment script wrote to `out`: its design (from the store's manifest) and results."""
+    try:
+        desc = json.loads((out / "store" / "manifest.json").read_text())["sweep"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"{out}: no experiment results here ({exc})") from None
+    points = tuple(Point(p["scenario"], tuple(p["overrides"]), tuple(p["factors"].items())) for p in desc["points"])
+    sweep = Sweep(desc["name"], points, tuple(desc["seeds"]), desc["master_seed"], desc["years"], desc["firm_scale"],
+                  desc["series"])
+    return sweep, load(sweep, out / "store", series_columns)

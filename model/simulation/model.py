@@ -1,0 +1,166 @@
+"""The Five Eyes defence-industrial-base model: one step is one quarter through the phases of DESIGN §3."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from model.simulation.agents import Firm, Government
+from model.common.countries import COUNTRIES, N_COUNTRIES, N_SECTORS
+from model.data.country_data import country_data
+from model.market.demography import entrants, exits
+from model.market.firms import FirmTable, Groups, initial_population
+from model.market.innovation import Programmes, codevelop, research
+from model.market.ledger import Ledger
+from model.metrics.outcomes import REPORTERS, prime_cost_per_quality
+from model.market.procurement import procure
+from model.market.production import close_accounts, produce
+from model.policy.rules import compile_rules
+from model.policy.scenario import START_YEAR, ScenarioSpec, load_scenario
+from model.market.sourcing import source
+
+DEFAULT_FIRM_SCALE = 0.012  # about 1,600 firms; 1.0 is the full population of about 124,000
+
+
+class NTIBModel(mesa.Model):
+    """Governments buy, firms bid, source, produce, innovate and co-develop under a scenario's rules.
+
+    Args:
+        scenario: a shipped scenario name, a TOML path, or a loaded ScenarioSpec.
+        seed: seed of the model's one random generator (one seed, one history).
+        years: run length; the run starts in 2025Q1.
+        firm_scale: share of the real firm population to simulate (primes are always the real handful).
+        overrides: --set style 'key=value' assignments applied to the scenario before validation.
+    """
+
+    def __init__(self, scenario: str | ScenarioSpec = "status_quo", seed: int = 1, years: int = 20,
+                 firm_scale: float = DEFAULT_FIRM_SCALE, overrides: list[str] = ()) -> None:
+        spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario, overrides)
+        super().__init__(rng=seed)
+        self.spec, self.seed, self.years, self.firm_scale = spec, seed, years, firm_scale
+        self.params = spec.params
+        self.data = country_data()
+        self.firms = FirmTable()
+        initial_population(self.data, self.params, firm_scale, self.rng, self.firms)
+        self.firm_agents = {row: Firm(self, row) for row in range(self.firms.n)}
+        self.governments = [Government(self, c, spec.policies[c], spec.schedules[c]) for c in COUNTRIES]
+        self.rules = compile_rules([g.policy for g in self.governments], spec.ntib_members, self.params)
+        self.barrier_history: deque[np.ndarray] = deque(maxlen=41)
+        self.programmes = Programmes()
+        self.ledger = Ledger()
+        self.entries = self.exits = 0
+        self._spin_up()
+        self.cost_reference = prime_cost_per_quality(self)
+        self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
+        self.running = True
+
+    def step(self) -> None:
+        """One quarter: the eight phases of DESIGN §3."""
+        t = self.steps - 1
+        self.quarter(t)
+        self.datacollector.collect(self)  # 8. record
+        self.running = self.steps < self.years * 4
+
+    def quarter(self, t: int) -> None:
+        """Phases 1-7 of quarter t (t < 0 during spin-up)."""
+        cash_before = self.firms.cash.copy()
+        self.update_policies(t)  # 1. policy
+        procurement, grants = self.budgets(t)  # 2. budgets
+        groups = Groups.build(self.firms)
+        supply = self.supply_factor(t)
+        awards = procure(self.firms, self.rules, procurement, supply, self.params, t, self.rng, self.ledger)  # 3.
+        source(self.firms, groups, self.rules, awards, self.params, self.rng, self.ledger)  # 4. supply chain
+        produce(self.firms, self.params, supply)  # 5. production
+        research(self.firms, grants, self.params, self.rng, self.ledger)  # 6. innovation
+        codevelop(self.firms, groups, self.programmes, self.rules, self.params, t, self.rng, self.ledger)
+        received = float(self.firms.receipts.sum())
+        close_accounts(self.firms, cash_before, self.params)
+        self.renew_population(t)  # 7. entry and exit
+        self.ledger.close_quarter(received)
+
+    def run(self) -> NTIBModel:
+        """Run to the end (`years`), honouring `running`."""
+        while self.running:
+            self.step()
+        return self
+
+    # -- phases that belong to the model as a whole ---------------------------------------------------
+
+    def update_policies(self, t: int) -> None:
+        """Scheduled changes, then adaptive reactions to what partners did `lag` quarters ago."""
+        where = f"{self.spec.source}: schedule"
+        changed = [g.apply_schedule(t, where) for g in self.governments]
+        if t >= 0:
+            home = self.home_share()
+            for g in self.governments:
+                if g.external or g.policy.adaptation.mode == "static":
+                    continue
+                lag = int(g.policy.adaptation.settings["lag"])
+                then = self.barrier_history[-lag] if 0 < lag <= len(self.barrier_history) else self.rules.barrier
+                changed.append(g.adapt(t, then, self.rules.barrier, home[g.index], self.home_share_ref[g.index],
+                                       self.rng))
+        if any(changed):
+            self.rules = compile_rules([g.policy for g in self.governments], self.spec.ntib_members, self.params)
+        self.barrier_history.append(self.rules.barrier)
+
+    def budgets(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """This quarter's (buyer x sector) procurement budget and R&D grants by country, US$bn."""
+        years = max(t, 0) / 4.0
+        annual = self.data.procurement_bn * (1.0 + self.spec.growth) ** years
+        rd = self.params.rd_budget_share
+        demand = np.ones((N_COUNTRIES, N_SECTORS))
+        for shock in self.spec.shocks:
+            if shock.kind == "demand" and shock.start <= t < shock.start + shock.quarters:
+                demand = np.where(np.outer(shock.countries, shock.sectors), demand * shock.factor, demand)
+        sector = (annual * (1 - rd) / 4.0)[:, None] * self.data.sector_demand[None, :] * demand
+        return sector, annual * rd / 4.0
+
+    def supply_factor(self, t: int) -> np.ndarray:
+        """Usable share of capacity by (country, sector): below 1 during a supply disruption."""
+        factor = np.ones((N_COUNTRIES, N_SECTORS))
+        for shock in self.spec.shocks:
+            if shock.kind == "supply" and shock.start <= t < shock.start + shock.quarters:
+                factor = np.where(np.outer(shock.countries, shock.sectors), factor * shock.factor, factor)
+        return factor
+
+    def renew_population(self, t: int) -> None:
+        """Exits leave the agent registry; entrants join it, so agents and active rows always match."""
+        gone = exits(self.firms, self.params)
+        for row in gone:
+            self.firm_agents.pop(int(row)).remove()
+        new = entrants(self.firms, self.params, t, self.rng)
+        for row in new:
+            self.firm_agents[int(row)] = Firm(self, int(row))
+        if t >= 0:
+            self.entries += len(new)
+            self.exits += len(gone)
+
+    def home_share(self) -> np.ndarray:
+        """Each buyer's share of end-item awards won by its own firms over the last four quarters."""
+        flows = self.ledger.recent_prime.sum(axis=0)
+        total = flows.sum(axis=1)
+        return np.where(total > 0, np.diag(flows) / np.where(total > 0, total, 1.0), 0.0)
+
+    def _spin_up(self) -> None:
+        """Run the rules in force at the start for a few unrecorded quarters, so capacity meets demand, then
+        put every firm's experience at the steady state of its capacity so costs do not drift by construction."""
+        for t in range(-self.params.spinup_quarters, 0):
+            self.quarter(t)
+        self.home_share_ref = self.home_share()
+        self.firms.anchor_learning(self.params)
+        self.ledger.reset()
+        self.firms.awards[:] = 0.0
+
+    @staticmethod
+    def quarter_label(t: int) -> str:
+        return f"{START_YEAR + t // 4}Q{t % 4 + 1}"
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per recorded quarter; per-country reporters become columns such as 'tech.USA'."""
+        raw = self.datacollector.get_model_vars_dataframe()
+        flat = pd.json_normalize(raw.to_dict(orient="records"))
+        flat.insert(0, "quarter", [self.quarter_label(t) for t in range(len(flat))])
+        return flat

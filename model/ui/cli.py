@@ -1,0 +1,228 @@
+"""The `ntib` command: run a scenario, list scenarios, run the demo comparison, or serve the interactive page.
+
+Every user error ends in one line on stderr naming what is wrong and what is allowed, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from model.common.errors import InputError
+from model.simulation.model import DEFAULT_FIRM_SCALE
+from model.policy.scenario import MAX_YEARS, load_scenario, scenario_names
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line instead of usage text, saying what is allowed."""
+
+    def parse_args(self, args=None, namespace=None):
+        """Report an unknown argument from the sub-command's parser, so it lists that command's flags."""
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            subs = [a for a in self._actions if isinstance(a, argparse._SubParsersAction)]
+            command = getattr(parsed, subs[0].dest, None) if subs else None
+            (subs[0].choices[command] if command else self).error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed
+
+    def error(self, message: str):
+        if not any(word in message for word in ("allowed", "expected", "choose from")):
+            message += f"; allowed: {', '.join(self._allowed())}"
+        raise InputError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+    def _allowed(self) -> list[str]:
+        """This parser's sub-commands and long flags."""
+        out: list[str] = []
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                out += list(action.choices)
+            else:
+                out += [s for s in action.option_strings if s.startswith("--")]
+        return out
+
+
+def _int_in(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: {low} to {high}")
+        return value
+    return parse
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 2], got {text!r}") from None
+    if not 0 < value <= 2:
+        raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: above 0 up to 2 (1 = full population)")
+    return value
+
+
+def _host(text: str) -> str:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        if not re.fullmatch(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*", text):
+            raise argparse.ArgumentTypeError(f"expected an IP address or host name, got {text!r}") from None
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ntib", description="Five Eyes defence-industrial-base model")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run one scenario and print its outcomes")
+    run.add_argument("--scenario", default="status_quo", help="a named scenario or a TOML file (default status_quo)")
+    run.add_argument("--years", type=_int_in(1, MAX_YEARS), default=20, help="run length in years (default 20)")
+    run.add_argument("--seed", type=_int_in(0, 2**32 - 1), default=1, help="random seed (default 1)")
+    run.add_argument("--firm-scale", type=_scale, default=DEFAULT_FIRM_SCALE,
+                     help=f"share of the real firm population (default {DEFAULT_FIRM_SCALE}; 1 = about 124,000 firms)")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a lever or parameter, e.g. USA.preference_margin=0.2 (repeatable)")
+    run.add_argument("--out", type=Path, help="folder for the time series, summary, manifest and figures")
+    run.add_argument("--json", action="store_true", help="print one JSON object instead of the readable summary")
+
+    sub.add_parser("scenarios", help="list the named scenarios")
+
+    demo = sub.add_parser("demo", help="status quo against full NTIB integration: table and figures")
+    demo.add_argument("--seeds", type=_int_in(1, 100), default=5, help="seeds per scenario (default 5)")
+    demo.add_argument("--years", type=_int_in(1, MAX_YEARS), default=20, help="run length in years (default 20)")
+    demo.add_argument("--out", type=Path, default=Path("out/demo"), help="folder for figures (default out/demo)")
+
+    viz = sub.add_parser("viz", help="serve the interactive page (scenario, levers, step and watch) in a browser")
+    viz.add_argument("--host", type=_host, default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1, this machine only)")
+    viz.add_argument("--port", type=_int_in(1, 65535), default=8765, help="port to listen on (default 8765)")
+
+    sub.add_parser("bench", help="measure speed and memory and write docs/performance.md; options after "
+                                 "'bench' go to benchmarks/run.py (ntib bench --help lists them)", add_help=False)
+    return parser
+
+
+def cmd_bench(options: list[str]) -> int:
+    """Run the benchmark suite of the source checkout this package was installed from."""
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
+    if not script.is_file():
+        raise InputError(f"ntib bench needs the project's source checkout; expected {script}")
+    return subprocess.run([sys.executable, str(script), *options]).returncode
+
+
+def cmd_scenarios() -> None:
+    for name in scenario_names():
+        spec = load_scenario(name)
+        print(f"{name:16s} {spec.description}")
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from model.ui.figures import standard_figures
+    from model.runs.output import manifest, staged, write_json, writable_dir
+    from model.runs.single import run_one
+
+    spec = load_scenario(args.scenario, args.set)
+    if args.out is not None:
+        writable_dir(args.out)
+    summary, ts, flows = run_one(spec, args.seed, args.years, args.firm_scale)
+    if args.out is not None:
+        with staged(args.out) as tmp:
+            write_json(tmp / "summary.json", summary)
+            ts.to_csv(tmp / "timeseries.csv", index=False)
+            standard_figures(ts.assign(scenario=spec.name, seed=args.seed), {spec.name: flows}, args.years, tmp)
+            write_json(tmp / "manifest.json", manifest(
+                scenario=spec.name, scenario_source=spec.source, overrides=args.set, seed=args.seed,
+                years=args.years, firm_scale=args.firm_scale, params=spec.params))
+    if args.json:
+        print(json.dumps(summary, allow_nan=False))
+    else:
+        print(readable(summary))
+        if args.out is not None:
+            print(f"\nwrote {args.out}/ (summary.json, timeseries.csv, figures, manifest.json)")
+
+
+def _loopback(host: str) -> bool:
+    """Whether every address `host` stands for is this machine only."""
+    return all(ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None))
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    """Serve the page (model.ui.app) with Solara until interrupted. Binding the port first turns a busy port or an unknown
+    host into one clear line instead of a server traceback."""
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    try:
+        with socket.socket(family) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+            probe.bind((args.host, args.port))
+    except OSError as exc:
+        raise InputError(f"cannot listen on {args.host} port {args.port}: {exc.strerror or exc}") from None
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else f"[{args.host}]" if ":" in args.host else args.host
+    print(f"open http://{shown}:{args.port}  (Ctrl-C stops the server)", flush=True)
+    if not _loopback(args.host):
+        print(f"ntib: warning: listening on {args.host}: anyone who can reach this machine on port {args.port} "
+              "can use the page and make it compute", file=sys.stderr, flush=True)
+    return subprocess.call([sys.executable, "-m", "solara", "run", "model.ui.app", "--host", args.host,
+                            "--port", str(args.port), "--production", "--no-open"])
+
+
+def readable(s: dict) -> str:
+    """A short terminal summary of one run."""
+    pct = lambda v: "  n/a" if v is None else f"{100 * v:5.1f}%"  # noqa: E731
+    lines = [f"scenario {s['scenario']}  seed {s['seed']}  {s['start']}-{s['end']}  firm_scale {s['firm_scale']}",
+             f"integration index {pct(s['integration_index'])}   active firms {sum(s['firms_active'].values())}",
+             "", "country  foreign  to-US   tech  unit-cost  firms   HHI"]
+    for c in s["firms_active"]:
+        lines.append(f"{c:7s} {pct(s['foreign_share'].get(c))} {pct(s['us_share'].get(c, None))}"
+                     f" {s['tech'][c] or float('nan'):6.3f} {s['unit_cost_index'][c] or float('nan'):9.3f}"
+                     f" {s['firms_active'][c]:6d} {s['hhi'][c] or float('nan'):5.2f}")
+    pairs = ", ".join(f"{k} {v['active']}+{v['completed']}" for k, v in s["codev_pairs"].items()) or "none"
+    lines += ["", f"co-development (active+completed): {pairs}",
+              f"money: governments paid {s['money']['government_paid']:.1f}, firms received "
+              f"{s['money']['firms_received']:.1f}, tariffs {s['money']['tariff_revenue']:.1f} (US$bn)"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        if argv[:1] == ["bench"]:
+            return cmd_bench(argv[1:])
+        args = build_parser().parse_args(argv)
+        if args.command in ("run", "demo"):
+            from model.ui.figures import headless
+            headless()
+        if args.command == "scenarios":
+            cmd_scenarios()
+        elif args.command == "run":
+            cmd_run(args)
+        elif args.command == "demo":
+            from model.ui.demo import demo
+            demo(args.seeds, args.years, args.out)
+        elif args.command == "viz":
+            return cmd_viz(args)
+    except InputError as exc:
+        print(f"ntib: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ntib: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `ntib run | head`: the reader left, which is not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    sys.exit(main())
