@@ -22,10 +22,9 @@ from collections.abc import Callable
 import ipyvuetify as v
 import solara
 
-from model.ui.app import ExploreModel, Page
 from model.simulation.model import DEFAULT_FIRM_SCALE
+from model.ui.app import ExploreModel, Page
 from model.ui.viz import CHARTS
-
 
 Timing = tuple[float, float]  # (wall, CPU) seconds
 
@@ -47,7 +46,7 @@ def figures(steps: int, firm_scale: float) -> dict[str, list[Timing]]:
     def one_step() -> None:
         times["step"].append(timed(m.step))
         for name, chart in charts.items():
-            times[name].append(timed(lambda: chart.update(m).savefig(io.BytesIO(), format="png")))
+            times[name].append(timed(lambda chart=chart: chart.update(m).savefig(io.BytesIO(), format="png")))
 
     for _ in range(steps):
         times["total"].append(timed(one_step))

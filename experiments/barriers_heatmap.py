@@ -1,6 +1,6 @@
 """US tariff level against US export-control friction toward the allies: integration and value for money.
 
-Both knobs are set on status_quo (model/knobs.py: tariff_level sets the US duty on end items and components
+Both knobs are set on status_quo (model/policy/knobs.py: tariff_level sets the US duty on end items and components
 from every partner; export_friction sets the share of US exports to the allies that need a licence, and the
 licence delay up to the 60-day target). Writes barriers_heatmap.png (integration index and capability per
 dollar, each cell the mean with its 95 % half-width over seeds) and barriers_heatmap.csv/.md.
@@ -15,12 +15,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from model.runs.experiment import Point
-from model.ui.figures import mean_ci, save
+from model.common.countries import FIVE_EYES
+from model.metrics.statistics import mean_ci
 from model.policy.knobs import knob_overrides
+from model.runs.experiment import Point
 from model.ui.study import main, parser, report, sweep, write_table
 
-FIVE_EYES = ("USA", "GBR", "CAN", "AUS", "NZL")
 OUTCOMES = [  # (column, label, unit, function of the flat run rows)
     ("integration", "integration index", "% of Five Eyes procurement to another Five Eyes country",
      lambda r: 100 * r["integration_index"]),
@@ -44,16 +44,17 @@ def run(args: argparse.Namespace) -> None:
     rows = []
     for (t, f), group in runs.groupby(["tariff", "friction"]):
         row = {"US tariff (%)": round(100 * t, 1), "export friction": f}
-        for col, label, unit, _ in OUTCOMES:
+        for col, label, _unit, _ in OUTCOMES:
             mean, half = mean_ci(group[col])
             row[f"{label} mean"], row[f"{label} 95% half-width"] = float(mean), float(half)
         rows.append(row)
     table = pd.DataFrame(rows)
     with report(args, design, res) as out:
         figure(table, tariffs, frictions, out)
+        units = "; ".join(f"{label}: {unit}" for _, label, unit, _ in OUTCOMES)
         write_table(table, out, "barriers_heatmap", "US tariff level x export-control friction",
                     f"Mean and 95 % confidence half-width over {args.seeds} common seeds; run totals over "
-                    f"{args.years} years from 2025Q1. Units: {'; '.join(f'{l}: {u}' for _, l, u, _ in OUTCOMES)}.")
+                    f"{args.years} years from 2025Q1. Units: {units}.")
     print(table.round(3).to_string(index=False))
 
 

@@ -14,18 +14,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from model.runs.experiment import Point
-from model.ui.figures import mean_ci, save
+from model.common.countries import ALLIES
 from model.policy.knobs import knob_overrides
+from model.runs.experiment import Point
+from model.ui.figures import band, save
 from model.ui.study import ci_text, main, parser, report, sweep, write_table
 
-ALLIES = ("GBR", "CAN", "AUS", "NZL")
 LISTS = {"qualifying list (GBR, CAN, AUS, EUR)": [], "no qualifying list": ["USA.qualifying=[]"]}
 OUTCOMES = [  # (label, unit, function of the flat run rows)
-    ("US foreign share", "% of US end-item procurement", lambda r, y: 100 * r["foreign_share.USA"]),
+    ("US foreign share", "% of US end-item procurement", lambda r, _years: 100 * r["foreign_share.USA"]),
     ("integration index", "% of Five Eyes procurement to another Five Eyes country",
-     lambda r, y: 100 * r["integration_index"]),
-    ("US unit-cost index", "cost per unit of capability, 2025Q1 = 1", lambda r, y: r["unit_cost_index.USA"]),
+     lambda r, _years: 100 * r["integration_index"]),
+    ("US unit-cost index", "cost per unit of capability, 2025Q1 = 1", lambda r, _years: r["unit_cost_index.USA"]),
     ("allied sales to the US", "US$bn a year (end items and components)",
      lambda r, y: r[[f"flows.USA.{c}" for c in ALLIES]].sum(axis=1) / y),
 ]
@@ -60,11 +60,7 @@ def figure(runs: pd.DataFrame, years: int, out) -> None:
     for ax, (label, unit, get) in zip(axes.flat, OUTCOMES):
         values = runs.assign(v=get(runs, years))
         for name in LISTS:
-            wide = values[values["rules"] == name].pivot_table(index="margin", columns="seed", values="v")
-            mean, half = mean_ci(wide.T)
-            x = 100 * wide.index.to_numpy()
-            line, = ax.plot(x, mean, marker="o", ms=3, label=name)
-            ax.fill_between(x, mean - half, mean + half, alpha=0.2, color=line.get_color())
+            band(ax, values[values["rules"] == name], "v", x="margin", label=name, x_scale=100, marker="o", ms=3)
         ax.set_title(label)
         ax.set_ylabel(unit, fontsize=9)
         ax.grid(alpha=0.3)

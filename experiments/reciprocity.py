@@ -39,11 +39,12 @@ from matplotlib.ticker import MaxNLocator
 
 from model.common.countries import FIVE_EYES
 from model.common.errors import InputError
-from model.runs.experiment import Point
-from model.ui.figures import mean_ci, save, year_of
+from model.metrics.statistics import mean_ci
+from model.policy.adaptation import ADAPTATION
 from model.policy.knobs import adaptation_overrides
-from model.policy.levers import ADAPTATION
 from model.policy.scenario import load_scenario
+from model.runs.experiment import Point
+from model.ui.figures import band, save, year_of
 from model.ui.study import main, parser, report, sweep, write_table
 
 BASE = "status_quo"
@@ -122,8 +123,8 @@ def outcomes(series: pd.DataFrame) -> pd.DataFrame:
     diff["level"] = shocked["integration_index"]
     start = int(series.loc[series["quarter"] == SHOCK_AT, "t"].iloc[0])
     rows = []
-    for key, d in diff.groupby(level=KEYS):
-        d = d.droplevel(KEYS)
+    for key, grouped in diff.groupby(level=KEYS):
+        d = grouped.droplevel(KEYS)
         end = d.index >= d.index.max() - 3
         other = d[OTHER].mean(axis=1)
         rows.append({**dict(zip(KEYS, key)),
@@ -244,11 +245,8 @@ def over_time(series: pd.DataFrame, grids: dict[str, np.ndarray], path: Path) ->
         for colour, (c, r) in zip(plt.get_cmap("tab10").colors, picks):
             for shock, style in ((True, "-"), (False, "--")):
                 g = ts[(ts["contagion"] == c) & (ts["response"] == r) & (ts["shock"] == shock)]
-                wide = g.pivot_table(index="year", columns="seed", values=column)
-                mean, half = mean_ci(wide.T)
                 label = f"contagion {c:g}, response {r:g}" + ("" if shock else ", no shock")
-                ax.plot(wide.index, 100 * mean, style, color=colour, label=label)
-                ax.fill_between(wide.index, 100 * (mean - half), 100 * (mean + half), color=colour, alpha=0.15)
+                band(ax, g, column, label=label, colour=colour, style=style, scale=100, alpha=0.15)
         ax.axvline(shock_year, color="grey", lw=0.8)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("year")

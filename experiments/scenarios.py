@@ -13,12 +13,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from model.runs.experiment import Point
-from model.ui.figures import flows_heatmap, mean_ci, save, year_of
+from model.common.countries import ALLIES
+from model.metrics.statistics import mean_ci
 from model.policy.scenario import scenario_names
+from model.runs.experiment import Point
+from model.ui.figures import band, flows_heatmap, save, year_of
 from model.ui.study import ci_text, flows_matrix, main, parser, report, sweep, write_table
 
-ALLIES = ("GBR", "CAN", "AUS", "NZL")
 # (column label, unit, function of the flat run rows)
 OUTCOMES = [
     ("integration index", "% of Five Eyes procurement", lambda r: 100 * r["integration_index"]),
@@ -81,10 +82,7 @@ def over_time(ts: pd.DataFrame, names: list[str], column: str, scale: float, yla
               path) -> None:
     fig, ax = plt.subplots(figsize=(9, 5))
     for n in names:
-        wide = ts[ts["scenario"] == n].pivot_table(index="year", columns="seed", values=column)
-        mean, half = mean_ci(wide.T)
-        line, = ax.plot(wide.index, mean * scale, label=n)
-        ax.fill_between(wide.index, (mean - half) * scale, (mean + half) * scale, alpha=0.15, color=line.get_color())
+        band(ax, ts[ts["scenario"] == n], column, label=n, scale=scale, alpha=0.15)
     ax.set_xlabel("year")
     ax.set_ylabel(ylabel)
     ax.set_title(title + " (mean, 95 % band over seeds)")

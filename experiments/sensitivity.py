@@ -29,14 +29,14 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
+from model.common.countries import ALLIES
 from model.common.errors import InputError
+from model.policy.knobs import knob_overrides
 from model.runs.experiment import Point, Results
 from model.ui.figures import save
-from model.policy.knobs import knob_overrides
 from model.ui.study import main, parser, report, sweep, write_table
 
 BASE = "status_quo"
-ALLIES = ("GBR", "CAN", "AUS", "NZL")
 KEEP = 0.10  # Morris keeps an input whose mu* is at least this share of the largest mu* for some outcome
 LEVELS = 4  # Morris grid levels
 

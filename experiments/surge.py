@@ -18,8 +18,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from model.metrics.statistics import mean_ci
 from model.runs.experiment import Point
-from model.ui.figures import mean_ci, save, year_of
+from model.ui.figures import band, save, year_of
 from model.ui.study import ci_text, main, parser, report, sweep, write_table
 
 SCENARIOS = ("status_quo", "full_ntib", "america_first")
@@ -107,11 +108,7 @@ def delivery_bands(series: pd.DataFrame, scenarios: tuple[str, ...], out) -> Non
     fig, axes = plt.subplots(1, len(SHOCKS), figsize=(12, 4.5), sharey=True)
     for ax, shock in zip(axes, SHOCKS):
         for name in scenarios:
-            wide = s[(s["shock"] == shock) & (s["scenario"] == name)].pivot_table(index="year", columns="seed",
-                                                                                  values="ratio")
-            mean, half = mean_ci(wide.T)
-            line, = ax.plot(wide.index, mean, label=name)
-            ax.fill_between(wide.index, mean - half, mean + half, alpha=0.2, color=line.get_color())
+            band(ax, s[(s["shock"] == shock) & (s["scenario"] == name)], "ratio", label=name)
         ax.axvspan(2027, 2027 + SHOCKS[shock][1] / 4, color="grey", alpha=0.15, label="shock")
         ax.set_title(shock)
         ax.set_xlabel("year")

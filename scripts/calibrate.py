@@ -1,10 +1,10 @@
-"""Calibrate status_quo against the DESIGN §5 targets, and regenerate docs/calibration.md from the model.
+"""Calibrate status_quo against the targets of docs/calibration.md, and regenerate that file from the model.
 
     python scripts/calibrate.py --seeds 10 --out docs/calibration.md     # the report (make calibration)
     python scripts/calibrate.py --search --seeds 5                         # the grid search behind the tuning
 
 The report is never typed by hand: targets and bands come from model/data/countries.toml, model values from
-runs of the current code, parameters from model/params.py.
+runs of the current code, parameters from model/policy/params.py.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from model.metrics.calibration import check_values, target_values
 from model.data.country_data import country_data, sourced_rows
-from model.simulation.model import NTIBModel
-from model.runs.output import git_commit, write_atomically
+from model.metrics.calibration import check_values, target_values
 from model.policy.params import Params, params_doc
 from model.policy.scenario import load_scenario
+from model.runs.output import git_commit, write_atomically
+from model.simulation.model import NTIBModel
 
 YEARS = 20
 GRID = {"home_bias": (0.3, 0.35, 0.4, 0.5), "tech_gap": (0.18, 0.2, 0.22), "bid_noise": (0.15, 0.2, 0.25)}
@@ -70,7 +70,7 @@ def report(seeds: int, pool: ProcessPoolExecutor) -> str:
         f"`{git_commit()}`; do not edit by hand. Each model value is the mean over seeds 1-{seeds} of a "
         f"{YEARS}-year run of `status_quo` at the default firm scale, with the standard deviation and range.",
         "",
-        "## Targets (DESIGN §5)",
+        "## Targets (model/data/countries.toml)",
         "",
         "| target | observed | band | model mean ± sd | min - max | met | source |",
         "|---|---|---|---|---|---|---|",
@@ -108,7 +108,7 @@ def report(seeds: int, pool: ProcessPoolExecutor) -> str:
         "Parameters marked *tuned* were chosen by the grid search `python scripts/calibrate.py --search "
         f"--seeds 5` over {', '.join(f'`{k}` {v}' for k, v in GRID.items())}, minimising the sum over targets "
         "of the squared distance of the seed mean from the observed value in half-bands; the chosen point is "
-        "the default in `model/params.py`. The others are assumptions or literature values, as each says.",
+        "the default in `model/policy/params.py`. The others are assumptions or literature values, as each says.",
         "",
         "| parameter | value | how it was set |",
         "|---|---|---|",
@@ -116,7 +116,7 @@ def report(seeds: int, pool: ProcessPoolExecutor) -> str:
     lines += [f"| {name} | {getattr(Params(), name)} | {doc} |" for name, _, doc in params_doc()]
     lines += ["", "## Observed figures in the data file", "",
               "Tags: S stated in the source, S2 secondary source, D derived (arithmetic shown), U uncertain proxy, "
-              "A assumption where the brief has no figure.", "",
+              "A assumption where docs/sources.md has no figure; sources §X.Y is section X.Y of that file.", "",
               "| table | key | value | tag | source |", "|---|---|---|---|---|"]
     lines += [f"| {t} | {k} | {v} | {tag} | {src} |" for t, k, v, tag, src in sourced_rows()]
     return "\n".join(lines) + "\n"

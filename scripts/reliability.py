@@ -27,20 +27,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from hypothesis import given, settings  # noqa: E402
-
 import long_run  # noqa: E402
 import sweep_kills  # noqa: E402
 import test_invariants  # noqa: E402
 from bad_inputs import CATEGORIES as BAD_CATEGORIES  # noqa: E402
 from bad_inputs import MARKERS, generate, run_in_process  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
 from invariants import descriptions, run_checked  # noqa: E402
-from model.common.countries import COUNTRIES  # noqa: E402
-from model.simulation.model import NTIBModel  # noqa: E402
-from model.runs.output import git_commit, write_atomically  # noqa: E402
-from model.policy.params import Params  # noqa: E402
-from model.policy.levers import ADAPTATION, LEVERS  # noqa: E402
 from scenario_strategies import SPEED_CAPS, Case, cases  # noqa: E402
+
+from model.common.countries import COUNTRIES  # noqa: E402
+from model.policy.adaptation import ADAPTATION  # noqa: E402
+from model.policy.levers import LEVERS  # noqa: E402
+from model.policy.params import Params  # noqa: E402
+from model.runs.output import git_commit, write_atomically  # noqa: E402
+from model.simulation.model import NTIBModel  # noqa: E402
 
 # The honest record: failures this work found, how, and the commit that fixed each. Maintained by hand.
 FIXED = [
@@ -147,7 +148,7 @@ def property_test(args: argparse.Namespace) -> Result:
     failure = ""
     try:
         prop()
-    except Exception:  # noqa: BLE001 - a falsified property is reported, not raised
+    except Exception:
         failure = traceback.format_exc(limit=1).strip().splitlines()[-1]
     body = [f"{len(seen)} drawn scenarios (hypothesis, derandomized: CI's examples; "
             f"`NTIB_HYPOTHESIS_EXAMPLES=N pytest tests/test_invariants.py` explores new ones), "
@@ -163,7 +164,7 @@ def property_test(args: argparse.Namespace) -> Result:
     return Result(f"{len(seen)} drawn scenarios, {quarters[0]:,} quarters", int(bool(failure)), "\n".join(body))
 
 
-def bad_input(args: argparse.Namespace) -> Result:
+def bad_input(_args: argparse.Namespace) -> Result:
     """Every generated bad input through `ntib run` in this process."""
     counts, failed, examples = Counter(), Counter(), {}
     with tempfile.TemporaryDirectory() as folder:
@@ -187,7 +188,7 @@ def bad_input(args: argparse.Namespace) -> Result:
                   "\n".join(body))
 
 
-def long_runs(args: argparse.Namespace) -> Result:
+def long_runs(_args: argparse.Namespace) -> Result:
     """The century runs of tests/test_long_run.py."""
     rows = ["| run | quarters | seconds | mean quality / start | unit-cost index | capacity value / start | "
             "active firms / start | fewest primes in a sector |", "|---|---:|---:|---|---|---|---|---:|"]

@@ -20,11 +20,12 @@ from importlib import resources
 from pathlib import Path
 from unittest import mock
 
-from model.ui.cli import main
 from model.common.countries import COUNTRIES
+from model.policy.adaptation import ADAPTATION
+from model.policy.levers import LEVERS
 from model.policy.params import Params
-from model.policy.levers import ADAPTATION, LEVERS
 from model.policy.scenario import scenario_names
+from model.ui.cli import main
 
 MARKERS = ("allowed", "expected", "choose from")  # how an error line says what would be accepted
 RUN = ("run", "--years", "1", "--out", "{out}")
@@ -123,7 +124,7 @@ def _outside(low: float, high: float, whole: bool = False) -> list[str]:
 
 
 def out_of_range() -> Iterator[BadInput]:
-    for i, (lever, (kind, low, high, _)) in enumerate(LEVERS.items()):
+    for i, (lever, (kind, low, high, *_)) in enumerate(LEVERS.items()):
         if kind not in ("number", "partner"):
             continue
         code = COUNTRIES[i % len(COUNTRIES)]
@@ -397,7 +398,7 @@ def _disk_fills_after(moves: int) -> contextlib.AbstractContextManager:
             _enospc()
         done.append(dst)
         return real(src, dst, **kw)
-    return mock.patch("model.output.os.replace", side_effect=replace)
+    return mock.patch("model.runs.output.os.replace", side_effect=replace)
 
 
 def outputs() -> Iterator[BadInput]:
@@ -442,6 +443,6 @@ def run_in_process(case: BadInput, folder: Path) -> list[str]:
             status = main(argv)
         except SystemExit as exc:
             status = exc.code if isinstance(exc.code, int) else 1
-        except Exception:  # noqa: BLE001 - an escaped exception is exactly what this looks for
+        except Exception:
             status, stderr = 1, io.StringIO(traceback.format_exc())
     return problems(case, status, stdout.getvalue(), stderr.getvalue(), before, expect_empty(out_state(out)))

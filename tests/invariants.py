@@ -16,12 +16,13 @@ from typing import Protocol
 
 import numpy as np
 
-from model.simulation.agents import Firm, Government
-from model.common.countries import C, COUNTRIES, N_SECTORS, PRIME, SECTORS
+from model.common.countries import COUNTRIES, N_SECTORS, PRIME, SECTORS, C
 from model.metrics.outcomes import integration_index, prime_cost_per_quality
-from model.simulation.model import NTIBModel
-from model.policy.levers import ADAPTATION, LEVERS
+from model.policy.adaptation import ADAPTATION
+from model.policy.levers import LEVERS
 from model.policy.scenario import load_scenario
+from model.simulation.agents import Firm, Government
+from model.simulation.model import NTIBModel
 
 REL = 1e-9  # float rounding allowed on money sums, relative to the money moved
 FLOAT_COLUMNS = ("quality", "base_cost", "cum_output", "unit_cost", "capacity", "backlog", "cash", "revenue_ema",
@@ -209,7 +210,7 @@ def policies_in_range(m: NTIBModel, ck: Checker) -> None:
     """Every government's levers (after schedules and adaptation) stay inside their allowed ranges, and
     the compiled rules' probabilities and shares stay in [0, 1]."""
     for g in m.governments:
-        for name, (kind, low, high, _) in LEVERS.items():
+        for name, (kind, low, high, *_) in LEVERS.items():
             value = getattr(g.policy, name)
             if kind in ("partner", "number"):
                 assert np.all((np.asarray(value) >= low) & (np.asarray(value) <= high)), f"{g.code}.{name}={value}"
@@ -271,8 +272,8 @@ def reporters_finite(m: NTIBModel, ck: Checker) -> None:
     allowed = _nan_allowed(m)
     for name, value in _row(m).items():
         items = value.items() if isinstance(value, dict) else [(None, value)]
-        for key, v in items:
-            v = v["active"] + v["completed"] if isinstance(v, dict) else v
+        for key, entry in items:
+            v = entry["active"] + entry["completed"] if isinstance(entry, dict) else entry
             if isinstance(v, float) and math.isnan(v):
                 assert name in allowed and allowed[name](key), f"{name}[{key}] is NaN"
             else:

@@ -24,12 +24,12 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from invariants import Checker
+
 from model.common.countries import N_SECTORS, PRIME
 from model.policy.knobs import adaptation_overrides
-from model.simulation.model import NTIBModel
 from model.policy.scenario import load_scenario
+from model.simulation.model import NTIBModel
 
 YEARS = 100
 CASES = {"america_first (reciprocal)": ("america_first", ()),
@@ -85,11 +85,11 @@ def run(scenario: str, overrides: tuple[str, ...], seed: int = 1, years: int = Y
 def violations(x: Extremes) -> list[str]:
     """The bounds of the module docstring that a run broke (empty when it stayed bounded)."""
     found = []
-    if not (0.5 <= x.tech[0] and x.tech[1] <= x.quality_bound):
+    if not (x.tech[0] >= 0.5 and x.tech[1] <= x.quality_bound):
         found.append(f"mean quality / start in {x.tech}, allowed [0.5, {x.quality_bound:.0f}]")
-    if not (0.02 <= x.unit_cost_index[0] and x.unit_cost_index[1] <= 20):
+    if not (x.unit_cost_index[0] >= 0.02 and x.unit_cost_index[1] <= 20):
         found.append(f"unit-cost index in {x.unit_cost_index}, allowed [0.02, 20]")
-    if not (0.25 <= x.capacity_value[0] and x.capacity_value[1] <= 4):
+    if not (x.capacity_value[0] >= 0.25 and x.capacity_value[1] <= 4):
         found.append(f"capacity value / start in {x.capacity_value}, allowed [0.25, 4]")
     if x.firms[1] > 2:
         found.append(f"active firms reached {x.firms[1]:.2f} x the start, allowed 2")

@@ -18,8 +18,9 @@ from dataclasses import dataclass, fields
 from hypothesis import strategies as st
 
 from model.common.countries import COUNTRIES, SECTORS
+from model.policy.adaptation import ADAPTATION
+from model.policy.levers import LEVERS
 from model.policy.params import Params
-from model.policy.levers import ADAPTATION, LEVERS
 from model.policy.scenario import START_YEAR, scenario_names
 
 SPEED_CAPS = {"max_tenders": 40, "tenders_per_bn": 5.0, "lots": 10, "candidates": 12, "spinup_quarters": 20}
@@ -88,7 +89,7 @@ def adaptation() -> st.SearchStrategy:
 
 
 def lever_value(name: str) -> st.SearchStrategy:
-    kind, low, high, _ = LEVERS[name]
+    kind, low, high = LEVERS[name][:3]
     if kind == "number":
         return number(low, high)
     if kind == "bool":

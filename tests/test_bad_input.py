@@ -10,8 +10,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from bad_inputs import BadInput, expect_empty, generate, out_state, problems, run_in_process
+
 from model.common.errors import InputError
 from model.policy.params import Params
 from model.policy.scenario import load_scenario
@@ -40,13 +40,13 @@ def test_bad_inputs_are_refused_in_one_line(category: str, tmp_path: Path) -> No
 @pytest.mark.parametrize("case", [c for c in CASES if c.category == "output"], ids=lambda c: c.name)
 def test_unwritable_out_and_full_disk_leave_no_results(case: BadInput, tmp_path: Path) -> None:
     assert run_in_process(case, tmp_path) == []
-    assert not [p for p in tmp_path.rglob(".staging-*")]
+    assert not list(tmp_path.rglob(".staging-*"))
 
 
 SUBPROCESS = [("flags", "unknown flag"), ("encoding", "0xff byte"), ("adaptation", "mode as a list")]
 
 
-@pytest.mark.parametrize("category, name", SUBPROCESS)
+@pytest.mark.parametrize(("category", "name"), SUBPROCESS)
 def test_a_real_process_prints_one_line_and_exits_2(category: str, name: str | None, tmp_path: Path) -> None:
     case = next(c for c in CASES if c.category == category and name in (None, c.name))
     argv, out = case.materialise(tmp_path)
@@ -77,7 +77,7 @@ def test_whole_number_floats_for_integer_params_become_ints() -> None:
 
 @pytest.mark.parametrize("assignment", ['CAN.adaptation={mode=["x"]}', 'shocks=[{kind=["demand"], at=2026, factor=2}]'])
 def test_unhashable_mode_or_kind_is_an_input_error(assignment: str) -> None:
-    with pytest.raises(InputError, match="expected|allowed"):
+    with pytest.raises(InputError, match=r"expected|allowed"):
         load_scenario("status_quo", [assignment])
 
 

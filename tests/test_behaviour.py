@@ -4,9 +4,8 @@ Comparisons are paired by seed (common random numbers) and judged with a one-sid
 """
 
 import numpy as np
-from scipy import stats
-
 from conftest import summaries
+from scipy import stats
 
 SEEDS = 8
 ALPHA = 0.01

@@ -1,5 +1,6 @@
 """The interactive page end to end: `ntib viz` serves it, Debian's headless Chromium (driven by Playwright) opens
-it, steps the model, resets it, and checks what a person would see. Saves the screenshot docs/img/viz.png."""
+it, steps the model, resets it, and checks what a person would see. Saves a screenshot to out/browser/viz.png (the
+README's docs/img/viz.png is refreshed from it by hand, when the page's look changes on purpose)."""
 
 import hashlib
 import os
@@ -17,7 +18,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ROOT = Path(__file__).resolve().parents[1]
-SCREENSHOT = ROOT / "docs" / "img" / "viz.png"
+SCREENSHOT = ROOT / "out" / "browser" / "viz.png"
 
 pytestmark = [
     pytest.mark.slow,
@@ -101,7 +102,7 @@ def test_step_and_reset_in_a_real_browser(server, browser_page):
     try:
         page.get_by_text("Time: 0.0").wait_for(timeout=90_000)
         page.locator(".vue-grid-layout img").nth(3).wait_for(timeout=30_000)
-    except Exception as exc:  # noqa: BLE001 - say what to check, then fail
+    except Exception as exc:
         pytest.fail(f"page did not load ({type(exc).__name__}); page errors {errors}. Solara loads its front end "
                     "from a CDN or its cache: offline, run `.venv/bin/python scripts/solara_assets.py`.\n"
                     + log.read_text()[-3000:])

@@ -1,11 +1,11 @@
-"""status_quo meets each DESIGN §5 target, over ten seeds, within the band docs/calibration.md states."""
+"""status_quo meets each calibration target, over ten seeds, within the band docs/calibration.md states."""
 
 import numpy as np
 import pytest
 
 from model import NTIBModel
-from model.metrics.calibration import target_values
 from model.data.country_data import country_data
+from model.metrics.calibration import target_values
 
 
 @pytest.mark.slow

@@ -34,7 +34,7 @@ def test_scenarios_lists_each_with_a_description():
     assert "status_quo" in names and "full_ntib" in names and len(names) >= 8
 
 
-@pytest.mark.parametrize("args, fragment", [
+@pytest.mark.parametrize(("args", "fragment"), [
     (("run", "--years", "0"), "--years"),
     (("run", "--years", "abc"), "--years"),
     (("run", "--seed", "-1"), "--seed"),

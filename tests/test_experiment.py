@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import errno
-from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
-from model import experiment
-from model.common.errors import InputError
-from model.runs.experiment import Point, Sweep, common_seeds, load, run_sweep
-from model.runs.store import ResultStore
-
 from sweep_kills import SWEEP as SWEEP_KILL
 from sweep_kills import kill_and_resume, outcome, raw_keys
+
+from model.common.errors import InputError
+from model.runs import experiment
+from model.runs.experiment import Point, Sweep, common_seeds, load, run_sweep
+from model.runs.store import ResultStore
 
 SWEEP = Sweep("test", tuple(Point.of("status_quo", [f"USA.preference_margin={m}", "USA.qualifying=[]"], margin=m)
                             for m in (0.0, 1.0)), common_seeds(7, 3), master_seed=7, years=3)
@@ -92,16 +90,15 @@ def test_disk_full_is_one_clear_error_and_the_store_stays_readable(tmp_path, mon
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(pq, "write_table", full)
-    with pytest.raises(InputError, match="disk is full.*rerun the same command to resume"):
+    with pytest.raises(InputError, match=r"disk is full.*rerun the same command to resume"):
         run_sweep(SWEEP, store, progress=False)
     monkeypatch.undo()
     assert len(raw_keys(store)) == 3 and not list(store.glob(".*.tmp"))
 
 
 def test_two_writers_on_one_store_are_refused(tmp_path):
-    with ResultStore(tmp_path / "store"):
-        with pytest.raises(InputError, match="another sweep is writing"):
-            ResultStore(tmp_path / "store")
+    with ResultStore(tmp_path / "store"), pytest.raises(InputError, match="another sweep is writing"):
+        ResultStore(tmp_path / "store")
 
 
 def test_sigkill_at_random_points_then_rerun_loses_and_duplicates_nothing(tmp_path):

@@ -104,7 +104,7 @@ def test_surge_script(tmp_path):
     assert met.between(20, 100).all()
 
 
-@pytest.mark.parametrize("flags, fragment", [
+@pytest.mark.parametrize(("flags", "fragment"), [
     (["--runs", "0"], "--runs"), (["--seeds", "many"], "--seeds"), (["--workers", "-1"], "--workers"),
     (["--scheduler", "localhost"], "tcp://HOST:PORT"), (["--years", "500"], "--years"), (["--bogus"], "--bogus"),
     (["--firm-scale", "9"], "--firm-scale")])

@@ -10,11 +10,11 @@ import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-
 from invariants import Checker, run_checked
+from scenario_strategies import Case, cases
+
 from model.common.countries import COUNTRIES
 from model.simulation.model import NTIBModel
-from scenario_strategies import Case, cases
 
 CI_EXAMPLES = 100
 EXAMPLES = int(os.environ.get("NTIB_HYPOTHESIS_EXAMPLES", CI_EXAMPLES))

@@ -4,7 +4,6 @@ money every quarter (bounds and their reasons: tests/long_run.py)."""
 from __future__ import annotations
 
 import pytest
-
 from long_run import CASES, YEARS, run, violations
 
 

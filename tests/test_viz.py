@@ -20,13 +20,28 @@ from matplotlib.text import Annotation
 from mesa.visualization.utils import force_update
 
 from model import NTIBModel
-from model.ui.app import MODEL_PARAMS, ExploreModel, Page, lever_overrides
 from model.common.countries import COUNTRIES
-from model.policy.knobs import adaptation_overrides, knob_overrides
 from model.metrics.outcomes import codev_pairs
-from model.ui.viz import (CHARTS, CODEV_COLOUR, MAX_FIRMS_SHOWN, MIN_FLOW, POSITIONS, Chart, FirmsChart, FirmsPanel,
-                       FlowsChart, FlowsPanel, NetworkChart, NetworkPanel, TimeSeriesChart, TimeSeriesPanel,
-                       status_line, window_flows)
+from model.policy.knobs import adaptation_overrides, knob_overrides
+from model.ui.app import MODEL_PARAMS, ExploreModel, Page, lever_overrides
+from model.ui.viz import (
+    CHARTS,
+    CODEV_COLOUR,
+    MAX_FIRMS_SHOWN,
+    MIN_FLOW,
+    POSITIONS,
+    Chart,
+    FirmsChart,
+    FirmsPanel,
+    FlowsChart,
+    FlowsPanel,
+    NetworkChart,
+    NetworkPanel,
+    TimeSeriesChart,
+    TimeSeriesPanel,
+    status_line,
+    window_flows,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -274,7 +289,7 @@ def ntib_viz(*args: str) -> subprocess.CompletedProcess:
                           timeout=60)
 
 
-@pytest.mark.parametrize("args, fragment", [
+@pytest.mark.parametrize(("args", "fragment"), [
     (("--port", "0"), "--port"), (("--port", "65536"), "--port"), (("--port", "http"), "--port"),
     (("--host", "bad host"), "--host"), (("--host", "-x"), "--host"),
 ])

@@ -23,7 +23,6 @@ class CountryData:
     primes: np.ndarray  # (country, sector) prime counts
     supplier_sectors: np.ndarray  # (country, sector) bool
     sector_demand: np.ndarray  # (sector,) shares summing to 1
-    budget_growth: np.ndarray  # (country,) annual growth toward national targets
     targets: dict[str, dict]
     checks: dict[str, dict]
     raw: dict
@@ -56,7 +55,6 @@ def country_data() -> CountryData:
         primes=np.array(_by_country(raw["primes"], zero_row), dtype=np.int64),
         supplier_sectors=np.array(_by_country(raw["supplier_sectors"], zero_row), dtype=bool),
         sector_demand=demand / demand.sum(),
-        budget_growth=np.array(_by_country(raw["budget_targets"]), dtype=float),
         targets=raw["targets"],
         checks=raw.get("checks", {}),
         raw=raw,

@@ -1,4 +1,4 @@
-"""Firm state as a struct of arrays (DESIGN §8): every per-firm phase is array arithmetic over these columns.
+"""Firm state as a struct of arrays (docs/architecture.md): every per-firm phase is array arithmetic over these columns.
 
 Rows are never reused: an exited firm keeps its row with `active = False`, so a row number identifies one firm
 for the whole run and the thin `Firm` agent views can hold it.
@@ -7,41 +7,63 @@ for the whole run and the thin `Firm` agent views can hold it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args, get_type_hints
 
 import numpy as np
+from numpy.typing import NDArray
 
 from model.common.countries import N_COUNTRIES, N_SECTORS, PRIME, SUPPLIER
 from model.data.country_data import CountryData
 from model.policy.params import Params
 
-COLUMNS: dict[str, type] = {
-    "country": np.int8,
-    "sector": np.int8,
-    "tier": np.int8,
-    "active": np.bool_,
-    "quality": np.float64,  # technology level (alliance mean about 1 at start)
-    "base_cost": np.float64,  # unit cost at unit cumulative output
-    "cum_output": np.float64,  # units ever produced (learning curve)
-    "unit_cost": np.float64,  # own unit cost now: base_cost * cum_output ** b
-    "capacity": np.float64,  # units a quarter
-    "backlog": np.float64,  # units ordered, not yet delivered
-    "delivered": np.float64,  # units delivered last quarter
-    "delivery_capacity": np.float64,  # capacity those units were made with (before the quarter's resizing)
-    "cash": np.float64,  # US$bn
-    "revenue_ema": np.float64,  # smoothed quarterly receipts
-    "profit_ema": np.float64,  # smoothed quarterly change in cash
-    "loss_streak": np.int32,  # consecutive quarters with profit_ema < 0
-    "comp_price": np.float64,  # primes: landed price of a unit of components (smoothed)
-    "awards": np.float64,  # primes: US$bn of end-item awards since the start date
-    "receipts": np.float64,  # this quarter's receipts (for the money ledger)
-    "in_codev": np.bool_,
-    "born": np.int32,  # quarter of entry (negative for the initial population)
-}
 ACCESS_NEVER = -1
 
 
-class FirmTable:
+class FirmColumns:
+    """The firm table's columns, one array each over the firms' rows: the one declaration of their types."""
+
+    country: NDArray[np.int8]
+    sector: NDArray[np.int8]
+    tier: NDArray[np.int8]  # PRIME or SUPPLIER
+    active: NDArray[np.bool_]
+    quality: NDArray[np.float64]  # technology level (alliance mean about 1 at start)
+    base_cost: NDArray[np.float64]  # unit cost at unit cumulative output
+    cum_output: NDArray[np.float64]  # units ever produced (learning curve)
+    unit_cost: NDArray[np.float64]  # own unit cost now: base_cost * cum_output ** b
+    capacity: NDArray[np.float64]  # units a quarter
+    backlog: NDArray[np.float64]  # units ordered, not yet delivered
+    delivered: NDArray[np.float64]  # units delivered last quarter
+    delivery_capacity: NDArray[np.float64]  # capacity those units were made with (before the quarter's resizing)
+    cash: NDArray[np.float64]  # US$bn
+    revenue_ema: NDArray[np.float64]  # smoothed quarterly receipts
+    profit_ema: NDArray[np.float64]  # smoothed quarterly change in cash
+    loss_streak: NDArray[np.int32]  # consecutive quarters with profit_ema < 0
+    comp_price: NDArray[np.float64]  # primes: landed price of a unit of components (smoothed)
+    awards: NDArray[np.float64]  # primes: US$bn of end-item awards since the start date
+    receipts: NDArray[np.float64]  # this quarter's receipts (for the money ledger)
+    in_codev: NDArray[np.bool_]
+    born: NDArray[np.int32]  # quarter of entry (negative for the initial population)
+
+
+def _dtype(hint: object) -> np.dtype:
+    """The scalar type of an NDArray[...] declaration (numpy spells the alias differently across versions)."""
+    last = get_args(hint)[-1]
+    inner = get_args(last)  # np.dtype[np.int8] in older numpy, np.int8 in newer
+    return np.dtype(inner[0] if inner else last)
+
+
+def _dtypes() -> dict[str, np.dtype]:
+    """Each column's dtype, read from its declaration."""
+    return {name: _dtype(hint) for name, hint in get_type_hints(FirmColumns).items()}
+
+
+COLUMNS: dict[str, np.dtype] = _dtypes()
+
+
+class FirmTable(FirmColumns):
     """Columns of equal length n with spare capacity behind them; `add` grows them in amortised O(1)."""
+
+    access_until: NDArray[np.int32]  # (firm, country): quarter until which its joint product counts as domestic
 
     def __init__(self, reserve: int = 1024) -> None:
         self._buf = {name: np.zeros(reserve, dtype=dtype) for name, dtype in COLUMNS.items()}
@@ -52,7 +74,6 @@ class FirmTable:
     def _views(self) -> None:
         for name in COLUMNS:
             setattr(self, name, self._buf[name][: self.n])
-        # quarter until which the firm's joint product is treated as domestic by each country
         self.access_until = self._access[: self.n]
 
     def add(self, **columns: np.ndarray) -> np.ndarray:
@@ -145,7 +166,7 @@ def initial_population(data: CountryData, params: Params, firm_scale: float, rng
         for s in range(N_SECTORS):
             sector_bn = market_bn[c] * data.sector_demand[s] / 4.0
             n_primes = int(data.primes[c, s])
-            n_sup = max(2, int(round(suppliers_total / n_present[c]))) if data.supplier_sectors[c, s] else 0
+            n_sup = max(2, int(np.rint(suppliers_total / n_present[c]))) if data.supplier_sectors[c, s] else 0
             for tier, n, share in ((PRIME, n_primes, 1 - params.component_share),
                                    (SUPPLIER, n_sup, params.component_share)):
                 if n == 0:

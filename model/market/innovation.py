@@ -1,4 +1,4 @@
-"""Phase 6, innovation and cross-border co-development (DESIGN §3.6).
+"""Phase 6, innovation and cross-border co-development (docs/ODD.md §7.6-7.7).
 
 R&D (own funds plus government grants) makes quality rise stochastically. Firms look for a foreign partner
 in their sector; licence delay deters them and denial stops them, exemptions remove both. A joint
@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.common.countries import N_COUNTRIES, N_SECTORS, PRIME
+from model.common.quarters import DAYS_PER_QUARTER
 from model.market.firms import FirmTable, Groups
 from model.market.ledger import Ledger
 from model.policy.params import Params
 from model.policy.rules import Rules
 
-DAYS_PER_QUARTER = 91.0
 N_PARTNERS = 2
 
 
@@ -31,7 +31,8 @@ def research(firms: FirmTable, grants_by_country: np.ndarray, params: Params, rn
     revenue = np.where(active, np.maximum(firms.revenue_ema, 0.0), 0.0)
     by_country = np.bincount(firms.country, revenue, minlength=N_COUNTRIES)
     paid = np.where(by_country > 0, grants_by_country, 0.0)
-    grant = np.where(by_country[firms.country] > 0, paid[firms.country] * revenue / np.maximum(by_country[firms.country], 1e-300), 0.0)
+    home_revenue = by_country[firms.country]
+    grant = np.where(home_revenue > 0, paid[firms.country] * revenue / np.maximum(home_revenue, 1e-300), 0.0)
     own = params.rd_share * revenue
     firms.cash += grant - own
     firms.receipts += grant
@@ -137,15 +138,15 @@ def _start_programmes(firms, groups, programmes, rules, params, t, rng, ledger) 
     np.add.at(ledger.codev_denied, (np.minimum(c, pc)[denied], np.maximum(c, pc)[denied]), 1)
     go &= ~denied
     taken: set[int] = set()
-    keep = []
+    chosen = []
     for i in np.flatnonzero(go):  # at most a few hundred a quarter: one firm, one programme
-        a, b = int(seekers[i]), int(partner[i])
-        if a not in taken and b not in taken:
-            taken.update((a, b))
-            keep.append(i)
-    if not keep:
+        first, second = int(seekers[i]), int(partner[i])
+        if first not in taken and second not in taken:
+            taken.update((first, second))
+            chosen.append(i)
+    if not chosen:
         return
-    keep = np.array(keep)
+    keep = np.array(chosen)
     a, b = seekers[keep], partner[keep]
     quarters = params.codev_quarters + np.ceil(days[keep] / DAYS_PER_QUARTER).astype(np.int64)
     share = math.sqrt(N_PARTNERS) / N_PARTNERS

@@ -23,7 +23,6 @@ class Ledger:
         self.q_flows = np.zeros(shape)  # all value (end items by value added + components), this quarter
         self.q_prime = np.zeros(shape)  # end-item awards, this quarter
         self.q_tenders = np.zeros(N_COUNTRIES)  # value put out to tender by each buyer
-        self.q_unawarded = np.zeros(N_COUNTRIES)
         self.q_capability = np.zeros(N_COUNTRIES)  # units x quality bought by each buyer
         self.q_ordered = np.zeros(N_SECTORS)  # end-item units ordered, by sector
         self.q_components = np.zeros(shape)  # components bought, prime's country x supplier's country (US$bn)
@@ -73,7 +72,6 @@ class Ledger:
         self.q_flows = np.zeros_like(self.q_flows)
         self.q_prime = np.zeros_like(self.q_prime)
         self.q_tenders = np.zeros(N_COUNTRIES)
-        self.q_unawarded = np.zeros(N_COUNTRIES)
         self.q_capability = np.zeros(N_COUNTRIES)
         self.q_ordered = np.zeros(N_SECTORS)
         self.q_components = np.zeros_like(self.q_components)

@@ -1,4 +1,4 @@
-"""Phase 3, competition and trade in end items: tenders, eligible bids, best-value awards (DESIGN §3.3).
+"""Phase 3, competition and trade in end items: tenders, eligible bids, best-value awards (docs/ODD.md §7.3).
 
 All tenders of a quarter are scored against all primes at once as a tenders x primes matrix; ineligible
 pairs score minus infinity, and each tender goes to its best-scoring bid.
@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.common.countries import C, PRIME
+from model.common.countries import PRIME, C
+from model.market.bidding import bid_score, lateness, lead_quarters, prime_unit_price
 from model.market.firms import FirmTable
 from model.market.ledger import Ledger
 from model.policy.params import Params
@@ -29,13 +30,6 @@ class Awards:
     units: np.ndarray  # product units bought
     offset: np.ndarray  # US$bn of work the winner must place in the buyer's country
     content_bound: np.ndarray  # the buyer's domestic-content minimum applies to this contract
-
-
-def prime_unit_price(firms: FirmTable, rows: np.ndarray, params: Params) -> np.ndarray:
-    """Net price of one product unit: own work plus landed components, with the markup."""
-    k = params.component_share
-    cost = (1.0 - k) * firms.unit_cost[rows] + k * firms.comp_price[rows]
-    return cost * (1.0 + params.markup)
 
 
 def issue_tenders(sector_budget: np.ndarray, safe_share: np.ndarray, params: Params,
@@ -69,7 +63,7 @@ def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, supply_fa
     xs = x[None, :]
     foreign = b != xs
     domestic = rules.domestic[b, xs]
-    joint = firms.access_until[primes][:, buyer].T >= t  # a joint product: qualifying, and let into sovereign sectors
+    joint = t <= firms.access_until[primes][:, buyer].T  # a joint product: qualifying, and let into sovereign sectors
     eligible = (sector[:, None] == firms.sector[primes][None, :])
     eligible &= ~(rules.sovereign[buyer, sector][:, None] & ~(domestic | joint))
     eligible &= ~(safe[:, None] & ~((b == xs) | (xs == EUR)))
@@ -81,19 +75,15 @@ def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, supply_fa
     tariff = rules.tariff_end[b, xs]
     gross = seller * (1.0 + tariff)
     preference = np.where(domestic, 0.0, rules.margin[b, xs] * ~joint + params.home_bias * foreign)
-    lead = (firms.backlog[primes][None, :] + value[:, None] / gross) / cap[None, :]
-    lateness = params.lead_time_weight * np.maximum(lead - params.lead_time_ref, 0.0)
-    score = (params.quality_weight * np.log(firms.quality[primes])[None, :]
-             - np.log(gross * (1.0 + preference) * (1.0 + lateness))
-             + params.bid_noise * rng.standard_normal(eligible.shape))
+    late = lateness(lead_quarters(firms.backlog[primes][None, :], value[:, None] / gross, cap[None, :]), params)
+    score = bid_score(firms.quality[primes][None, :], gross, preference, late, rng.standard_normal(eligible.shape),
+                      params)
     score[~eligible] = -np.inf
 
     if not len(primes):  # every prime has exited (possible under extreme parameters): no bids, no awards
         score = np.full((len(value), 1), -np.inf)
     best = np.argmax(score, axis=1)
     tender = np.flatnonzero(np.isfinite(score[np.arange(len(value)), best]))
-    ledger.q_unawarded += np.bincount(buyer, value, minlength=len(ledger.q_unawarded))
-    ledger.q_unawarded -= np.bincount(buyer[tender], value[tender], minlength=len(ledger.q_unawarded))
     j = best[tender]
     win, who, v = primes[j], buyer[tender], value[tender]
     units = v / gross[tender, j]

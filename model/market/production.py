@@ -13,8 +13,8 @@ def produce(firms: FirmTable, params: Params, supply_factor: np.ndarray) -> None
     """One quarter of work for every active firm.
 
     `supply_factor` (country x sector) scales usable capacity during a supply disruption. Unit cost falls
-    with cumulative output by the progress ratio; capacity moves toward (backlog before delivery) / target_backlog, growing
-    by partial adjustment (paid for) and shrinking slowly when idle.
+    with cumulative output by the progress ratio; capacity moves toward (backlog before delivery) / target_backlog,
+    growing by partial adjustment (paid for) and shrinking slowly when idle.
     """
     active = firms.active
     usable = firms.capacity * supply_factor[firms.country, firms.sector]

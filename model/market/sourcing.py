@@ -1,5 +1,5 @@
 """Phase 4, trade in components: primes split each new contract's component share into lots and source each
-lot from the best of a few candidate suppliers (DESIGN §3.4).
+lot from the best of a few candidate suppliers (docs/ODD.md §7.4).
 
 Rules bite here: offset obligations force lots to the buyer's suppliers, the buyer's domestic-content
 minimum caps the foreign lots of contracts it binds, component tariffs (less duty-free entry on the buyer's
@@ -8,13 +8,16 @@ own contracts) and export licences (with re-export control toward the final buye
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from model.common.countries import SUPPLIER
+from model.market.bidding import bid_score, lateness, lead_quarters
 from model.market.firms import FirmTable, Groups
 from model.market.ledger import Ledger
-from model.policy.params import Params
 from model.market.procurement import Awards
+from model.policy.params import Params
 from model.policy.rules import Rules
 
 SMOOTHING = 0.3
@@ -56,17 +59,39 @@ def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, param
     price = firms.unit_cost[row] * (1.0 + params.markup) * (1.0 + friction)
     tariff = rules.tariff_comp[p3, sc] * (1.0 - rules.duty_free[p3] * (b3 == p3))
     landed = price * (1.0 + tariff)
-    lead = (firms.backlog[row] + lot_units[:, None, None]) / np.maximum(firms.capacity[row], 1e-12)
-    lateness = params.lead_time_weight * np.maximum(lead - params.lead_time_ref, 0.0)
-    score = (params.quality_weight * np.log(firms.quality[row])
-             - np.log(landed * (1.0 + params.sourcing_home_bias * (sc != p3)) * (1.0 + lateness))
-             + params.bid_noise * rng.standard_normal(valid.shape))
+    late = lateness(lead_quarters(firms.backlog[row], lot_units[:, None, None], np.maximum(firms.capacity[row], 1e-12)),
+                    params)
+    score = bid_score(firms.quality[row], landed, params.sourcing_home_bias * (sc != p3), late,
+                      rng.standard_normal(valid.shape), params)
 
     in_buyer = valid & (sc == b3)
     valid &= ~(forced_lot[:, :, None] & in_buyer.any(axis=2, keepdims=True)) | in_buyer
     score = np.where(valid, score, -np.inf)
     pick = _apply_content_rule(score, rules.content_ok[b3, sc], rules, awards, n_lots, share)
 
+    _book_lots(firms, ledger, awards, Lots(cand, score, price, tariff, pick, lot_units, forced_lot), params)
+
+
+@dataclass(frozen=True)
+class Lots:
+    """Every lot of the quarter's awards (award x lot x candidate arrays) and the candidate picked for each."""
+
+    candidates: np.ndarray  # (A, L, K) supplier rows, -1 where a segment was empty
+    score: np.ndarray  # (A, L, K) bid scores, -inf where a candidate may not supply
+    price: np.ndarray  # (A, L, K) net price per unit, licence costs included
+    tariff: np.ndarray  # (A, L, K) duty rate on it
+    pick: np.ndarray  # (A, L) index of the chosen candidate
+    units: np.ndarray  # (A,) units per lot
+    forced: np.ndarray  # (A, L) lots an offset obligation places in the buyer's country
+
+
+def _book_lots(firms: FirmTable, ledger: Ledger, awards: Awards, lots: Lots, params: Params) -> None:
+    """Pay the chosen suppliers, book duties, backlogs and flows, and make unfilled lots in-house."""
+    cand, score, price, tariff, pick, lot_units, forced_lot = (
+        lots.candidates, lots.score, lots.price, lots.tariff, lots.pick, lots.units, lots.forced)
+    n_awards, n_lots = lot_units.shape[0], forced_lot.shape[1]
+    prime, buyer = awards.firm, awards.buyer
+    pc = firms.country[prime].astype(np.int64)
     chosen = np.take_along_axis(cand, pick[:, :, None], axis=2)[:, :, 0]
     filled = np.isfinite(np.take_along_axis(score, pick[:, :, None], axis=2)[:, :, 0])
     a_idx, l_idx = np.nonzero(filled)

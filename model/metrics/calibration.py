@@ -1,19 +1,15 @@
-"""The DESIGN §5 calibration targets, and checks not used in tuning, measured on a model run, so tests and the
-report share one definition."""
+"""The calibration targets (docs/calibration.md), and checks not used in tuning, measured on a model run, so tests
+and the report share one definition."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from model.common.countries import C, COUNTRIES
-from model.metrics.outcomes import effective_primes, foreign_share_of
-
-PRODUCER_MASK = np.array([c != "ROW" for c in COUNTRIES])
+from model.common.countries import PRODUCER_MASK, C
+from model.metrics.outcomes import ModelState, effective_primes, foreign_share_of
 
 
-def target_values(model) -> dict[str, float]:
+def target_values(model: ModelState) -> dict[str, float]:
     """Model values of the calibration targets over the run since the start date."""
-    led = model.market.ledger
+    led = model.ledger
     prime = led.prime_flows
     can = prime[C["CAN"]]
     revenue = led.flows[:, PRODUCER_MASK].sum(axis=0)
@@ -25,7 +21,7 @@ def target_values(model) -> dict[str, float]:
     }
 
 
-def check_values(model) -> dict[str, float]:
+def check_values(model: ModelState) -> dict[str, float]:
     """Model values of the checks: observed figures reported beside the targets but not tuned to."""
     us = model.ledger.components[C["USA"]]
     return {"us_primes_foreign_components": float(1.0 - us[C["USA"]] / us.sum()) if us.sum() > 0 else float("nan")}

@@ -1,27 +1,59 @@
-"""Outcomes (DESIGN §6): pure functions of the model's state, used as DataCollector reporters and for the
+"""Outcomes (docs/ODD.md §8): pure functions of the model's state, used as DataCollector reporters and for the
 end-of-run summary. Reporters over time read the ledger's four-quarter window; the summary reads run totals.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-from model.common.countries import C, COUNTRIES, FE_MASK, FIVE_EYES, N_COUNTRIES, N_SECTORS, PRIME, SECTORS, pair_key
+from model.common.countries import (
+    COUNTRIES,
+    FIVE_EYES,
+    FIVE_EYES_MASK,
+    N_COUNTRIES,
+    N_SECTORS,
+    PRIME,
+    PRODUCERS,
+    SECTORS,
+    C,
+    pair_key,
+)
+from model.common.quarters import START_YEAR, quarter_label
+from model.market.bidding import prime_cost
+from model.market.firms import FirmTable
+from model.market.innovation import Programmes
+from model.market.ledger import Ledger
+from model.policy.params import Params
+from model.policy.rules import Rules
+from model.policy.scenario import ScenarioSpec
 
-if TYPE_CHECKING:
-    from model.simulation.model import NTIBModel
-
-FE = np.array(FE_MASK)
-PRODUCERS = tuple(c for c in COUNTRIES if c != "ROW")
 USA = C["USA"]
+
+
+class ModelState(Protocol):
+    """The state every outcome is a function of (an NTIBModel has it): metrics read the model, never drive it."""
+
+    spec: ScenarioSpec
+    seed: int
+    years: int
+    firm_scale: float
+    steps: int
+    params: Params
+    firms: FirmTable
+    ledger: Ledger
+    programmes: Programmes
+    rules: Rules
+    cost_reference: np.ndarray
+    entries: int
+    exits: int
 
 
 def integration_of(flows: np.ndarray) -> float:
     """Share of Five Eyes buyers' procurement value that went to firms of another Five Eyes country."""
-    fe = flows[np.ix_(FE, FE)]
-    total = flows[FE].sum()
+    fe = flows[np.ix_(FIVE_EYES_MASK, FIVE_EYES_MASK)]
+    total = flows[FIVE_EYES_MASK].sum()
     return float((fe.sum() - np.trace(fe)) / total) if total > 0 else 0.0
 
 
@@ -29,7 +61,7 @@ def foreign_share_of(flows: np.ndarray) -> dict[str, float]:
     """Per buyer: share of its spending that went to firms of other countries (NaN if it bought nothing)."""
     total = flows.sum(axis=1)
     share = np.where(total > 0, 1.0 - np.diag(flows) / np.where(total > 0, total, 1.0), np.nan)
-    return {c: float(share[i]) for i, c in enumerate(COUNTRIES) if c != "ROW"}
+    return {c: float(share[C[c]]) for c in PRODUCERS}
 
 
 def us_share_of(flows: np.ndarray) -> dict[str, float]:
@@ -39,60 +71,60 @@ def us_share_of(flows: np.ndarray) -> dict[str, float]:
     return {c: float(share[i]) for i, c in enumerate(COUNTRIES) if c != "USA"}
 
 
-def integration_index(m: NTIBModel) -> float:
+def integration_index(m: ModelState) -> float:
     return integration_of(m.ledger.recent_flows.sum(axis=0))
 
 
-def foreign_share(m: NTIBModel) -> dict[str, float]:
+def foreign_share(m: ModelState) -> dict[str, float]:
     return foreign_share_of(m.ledger.recent_prime.sum(axis=0))
 
 
-def us_share(m: NTIBModel) -> dict[str, float]:
+def us_share(m: ModelState) -> dict[str, float]:
     return us_share_of(m.ledger.recent_prime.sum(axis=0))
 
 
-def _by_country(m: NTIBModel, values: np.ndarray, weights: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _by_country(m: ModelState, values: np.ndarray, weights: np.ndarray, mask: np.ndarray) -> np.ndarray:
     w = np.where(mask, weights, 0.0)
     num = np.bincount(m.firms.country, w * values, minlength=N_COUNTRIES)
     den = np.bincount(m.firms.country, w, minlength=N_COUNTRIES)
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def tech(m: NTIBModel) -> dict[str, float]:
+def tech(m: ModelState) -> dict[str, float]:
     """Capacity-weighted mean quality of each country's active firms."""
     f = m.firms
     q = _by_country(m, f.quality, f.capacity, f.active)
     return {c: float(q[C[c]]) for c in PRODUCERS}
 
 
-def _primes(m: NTIBModel) -> np.ndarray:
+def _primes(m: ModelState) -> np.ndarray:
     """Rows of the active primes: a few hundred among up to 100,000 firms, so prime reporters stay cheap."""
     f = m.firms
     return np.flatnonzero((f.tier == PRIME) & f.active)
 
 
-def prime_cost_per_quality(m: NTIBModel) -> np.ndarray:
+def prime_cost_per_quality(m: ModelState) -> np.ndarray:
     """Capacity-weighted cost of a unit of capability from each country's primes (components landed)."""
-    f, k, rows = m.firms, m.params.component_share, _primes(m)
-    cost = ((1 - k) * f.unit_cost[rows] + k * f.comp_price[rows]) / f.quality[rows]
+    f, rows = m.firms, _primes(m)
+    cost = prime_cost(f, rows, m.params.component_share) / f.quality[rows]
     country, w = f.country[rows], f.capacity[rows]
     num = np.bincount(country, w * cost, minlength=N_COUNTRIES)
     den = np.bincount(country, w, minlength=N_COUNTRIES)
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def unit_cost_index(m: NTIBModel) -> dict[str, float]:
+def unit_cost_index(m: ModelState) -> dict[str, float]:
     """Cost of capability from each country's primes, relative to the start date (= 1)."""
     index = prime_cost_per_quality(m) / m.cost_reference
     return {c: float(index[C[c]]) for c in PRODUCERS}
 
 
-def firms_active(m: NTIBModel) -> dict[str, int]:
+def firms_active(m: ModelState) -> dict[str, int]:
     counts = np.bincount(m.firms.country[m.firms.active], minlength=N_COUNTRIES)
     return {c: int(counts[C[c]]) for c in PRODUCERS}
 
 
-def hhi(m: NTIBModel) -> dict[str, float]:
+def hhi(m: ModelState) -> dict[str, float]:
     """Per country: Herfindahl index of its primes' shares of end-item awards within each sector since the
     start date, averaged over sectors weighted by award value (1 = one prime takes everything)."""
     f = m.firms
@@ -108,7 +140,7 @@ def hhi(m: NTIBModel) -> dict[str, float]:
     return {c: float(out[C[c]]) for c in PRODUCERS}
 
 
-def effective_primes(m: NTIBModel, country: str = "USA") -> float:
+def effective_primes(m: ModelState, country: str = "USA") -> float:
     """Mean over sectors of 1/HHI of a country's prime award shares: the 'handful' in numbers."""
     f = m.firms
     rows = np.flatnonzero((f.tier == PRIME) & (f.country == C[country]))
@@ -118,7 +150,7 @@ def effective_primes(m: NTIBModel, country: str = "USA") -> float:
     return float(np.mean(1.0 / h[total > 0])) if (total > 0).any() else float("nan")
 
 
-def codev_pairs(m: NTIBModel) -> dict[str, dict[str, int]]:
+def codev_pairs(m: ModelState) -> dict[str, dict[str, int]]:
     """Active and completed joint programmes by country pair (pairs with none are left out)."""
     f, p = m.firms, m.programmes
     active = np.zeros((N_COUNTRIES, N_COUNTRIES), dtype=np.int64)
@@ -134,15 +166,15 @@ def codev_pairs(m: NTIBModel) -> dict[str, dict[str, int]]:
     return out
 
 
-def codev_active(m: NTIBModel) -> int:
+def codev_active(m: ModelState) -> int:
     return int(m.programmes.active.sum())
 
 
-def codev_completed(m: NTIBModel) -> int:
+def codev_completed(m: ModelState) -> int:
     return int(m.ledger.codev_completed.sum())
 
 
-def codev_density(m: NTIBModel) -> float:
+def codev_density(m: ModelState) -> float:
     """Share of the ten Five Eyes pairs that have an active or completed joint programme."""
     fe = [C[c] for c in FIVE_EYES]
     linked = {tuple(sorted(k.split("-"))) for k in codev_pairs(m)}
@@ -150,29 +182,29 @@ def codev_density(m: NTIBModel) -> float:
     return sum(tuple(sorted(p)) in linked for p in pairs) / len(pairs)
 
 
-def capability_per_dollar(m: NTIBModel) -> dict[str, float]:
+def capability_per_dollar(m: ModelState) -> dict[str, float]:
     """Per buyer over the last four quarters: units x quality bought per US$bn paid."""
     cap = m.ledger.recent_capability.sum(axis=0)
     paid = m.ledger.recent_prime.sum(axis=0).sum(axis=1)
     return {c: float(cap[i] / paid[i]) if paid[i] > 0 else float("nan") for i, c in enumerate(COUNTRIES)}
 
 
-def _prime_sums(m: NTIBModel, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+def _prime_sums(m: ModelState, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
     rows = _primes(m) if rows is None else rows
     return np.bincount(m.firms.sector[rows], values[rows], minlength=N_SECTORS)
 
 
-def ordered(m: NTIBModel) -> dict[str, float]:
+def ordered(m: ModelState) -> dict[str, float]:
     """End-item units ordered last quarter, by sector: the demand a surge raises."""
     return {s: float(v) for s, v in zip(SECTORS, m.ledger.last_ordered)}
 
 
-def delivered(m: NTIBModel) -> dict[str, float]:
+def delivered(m: ModelState) -> dict[str, float]:
     """End-item units the primes delivered last quarter, by sector: the demand met."""
     return {s: float(v) for s, v in zip(SECTORS, _prime_sums(m, m.firms.delivered))}
 
 
-def lead_time(m: NTIBModel) -> dict[str, float]:
+def lead_time(m: ModelState) -> dict[str, float]:
     """Quarters of work in hand (prime backlog / capacity) by sector: how far behind orders the base runs."""
     rows = _primes(m)
     cap = _prime_sums(m, m.firms.capacity, rows)
@@ -180,20 +212,20 @@ def lead_time(m: NTIBModel) -> dict[str, float]:
     return {s: float(b / c) if c > 0 else float("nan") for s, b, c in zip(SECTORS, backlog, cap)}
 
 
-def utilisation(m: NTIBModel) -> float:
+def utilisation(m: ModelState) -> float:
     """Share of all active firms' capacity (valued at unit cost) used last quarter; 1 - this is surge headroom."""
     f = m.firms
     cap = float(np.sum(f.delivery_capacity * f.unit_cost, where=f.active))  # capacity before resizing
     return float(np.sum(f.delivered * f.unit_cost, where=f.active)) / cap if cap > 0 else float("nan")
 
 
-def money_gap(m: NTIBModel) -> float:
+def money_gap(m: ModelState) -> float:
     """Last quarter's government payments less firm receipts and tariff revenue: zero up to rounding."""
     led = m.ledger
     return led.last_gov_paid - led.last_firm_received - led.last_tariffs
 
 
-def effective_barrier(m: NTIBModel) -> dict[str, float]:
+def effective_barrier(m: ModelState) -> dict[str, float]:
     """Tariff + preference + licence cost each Five Eyes government imposes on each partner (imposer>target)."""
     b = m.rules.barrier
     return {f"{i}>{j}": float(b[C[i], C[j]]) for i in FIVE_EYES for j in (*FIVE_EYES, "EUR") if i != j}
@@ -220,7 +252,7 @@ REPORTERS = {
 
 
 def _matrix(flows: np.ndarray) -> dict[str, dict[str, float]]:
-    return {b: {s: round(float(flows[i, j]), 6) for j, s in enumerate(COUNTRIES) if s != "ROW"}
+    return {b: {s: round(float(flows[i, C[s]]), 6) for s in PRODUCERS}
             for i, b in enumerate(COUNTRIES)}
 
 
@@ -229,7 +261,7 @@ def _rounded(d: dict) -> dict:
             for k, v in d.items()}
 
 
-def run_summary(m: NTIBModel) -> dict:
+def run_summary(m: ModelState) -> dict:
     """The end-of-run outcomes `ntib run --json` prints: run totals since the start date plus final state."""
     led = m.ledger
     foreign = foreign_share_of(led.prime_flows)
@@ -238,8 +270,8 @@ def run_summary(m: NTIBModel) -> dict:
         "seed": m.seed,
         "years": m.years,
         "firm_scale": m.firm_scale,
-        "start": "2025Q1",
-        "end": m.quarter_label(m.steps - 1) if m.steps else None,
+        "start": f"{START_YEAR}Q1",
+        "end": quarter_label(m.steps - 1) if m.steps else None,
         "integration_index": round(integration_of(led.flows), 6),
         "flows": _matrix(led.flows),
         "prime_flows": _matrix(led.prime_flows),

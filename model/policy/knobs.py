@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from model.common.countries import FIVE_EYES
+from model.common.countries import ALLIES, FIVE_EYES
 from model.common.errors import InputError
+from model.policy.adaptation import ADAPTATION_MODES
 
-ALLIES = tuple(c for c in FIVE_EYES if c != "USA")
-ITAR_DAYS = 60.0  # NSPD-56 60-day target for licence decisions (domain brief §2.3)
+ITAR_DAYS = 60.0  # NSPD-56 60-day target for licence decisions (docs/sources.md §2.3)
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,6 @@ KNOBS: dict[str, Knob] = {
     "ntib_treatment": Knob(0.0, 1.0, "off/on", "every Five Eyes government treats NTIB members as domestic",
                            lambda x: [f"{c}.ntib_treatment={'true' if x >= 0.5 else 'false'}" for c in FIVE_EYES]),
 }
-
-ADAPTATION_MODES = ("static", "reciprocal", "industrial")
 
 
 def knob_overrides(name: str, value: float) -> list[str]:

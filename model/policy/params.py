@@ -1,16 +1,18 @@
 """Behavioural parameters: not observed facts, so each says how it was set (tuned, or a literature value).
 
 Tuned values were found by `python scripts/calibrate.py --search`, which scores status_quo against the
-DESIGN §5 targets over 10 seeds; docs/calibration.md is regenerated from the model with these values.
+calibration targets over 10 seeds; docs/calibration.md is regenerated from the model with these values.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 
-def _p(default: float, low: float, high: float, doc: str) -> float:
+def _p(default: float, low: float, high: float, doc: str) -> Any:
+    """Declare one parameter: its default, allowed range and how it was set."""
     return field(default=default, metadata={"range": (low, high), "doc": doc})
 
 
@@ -25,24 +27,31 @@ class Params:
     home_bias: float = _p(0.35, 0.0, 2.0, "evaluated-price penalty on foreign offers beyond the written rules: "
                           "government-unique processes, tender access (tuned)")
     lead_time_ref: float = _p(4.0, 0.0, 40.0, "quarters of backlog a buyer accepts without penalty (assumption)")
-    lead_time_weight: float = _p(0.15, 0.0, 1.0, "evaluated-price penalty per quarter of lead time above the reference (assumption)")
+    lead_time_weight: float = _p(0.15, 0.0, 1.0, "evaluated-price penalty per quarter of lead time above the reference "
+                                                 "(assumption)")
     tenders_per_bn: float = _p(1.5, 0.01, 100.0, "tenders issued per US$bn of quarterly sector budget (assumption)")
     max_tenders: int = _p(16, 1, 200, "most tenders per buyer, sector and quarter (speed bound)")
     # Frictions
     licence_cost_per_day: float = _p(0.0005, 0.0, 0.01, "price cost of one day of licence delay (tuned)")
-    compliance_cost: float = _p(0.02, 0.0, 0.5, "price cost of export-control compliance on a licensed transfer (assumption)")
-    offset_cost: float = _p(0.10, 0.0, 1.0, "price cost per unit of offset obligation; offsets are priced in (Kanniainen & Lehtonen 2019) (tuned)")
-    taa_factor: float = _p(3.6, 1.0, 10.0, "technical-assistance agreements take this many times a licence: 94/26 days (brief §2.3, FY2006 medians)")
+    compliance_cost: float = _p(0.02, 0.0, 0.5, "price cost of export-control compliance on a licensed transfer "
+                                                "(assumption)")
+    offset_cost: float = _p(0.10, 0.0, 1.0, "price cost per unit of offset obligation; offsets are priced in "
+                                            "(Kanniainen & Lehtonen 2019) (tuned)")
+    taa_factor: float = _p(3.6, 1.0, 10.0, "technical-assistance agreements take this many times a licence: 94/26 days "
+                                           "(docs/sources.md §2.3, FY2006 medians)")
     metal_content: float = _p(0.15, 0.0, 1.0, "metal share of component value that pays the metals tariff (assumption)")
     # Supply chain
-    component_share: float = _p(0.45, 0.05, 0.95, "share of a prime's product bought from tier-2 suppliers (assumption)")
+    component_share: float = _p(0.45, 0.05, 0.95, "share of a prime's product bought from tier-2 suppliers "
+                                                  "(assumption)")
     lots: int = _p(5, 1, 20, "component lots per contract (resolution of the domestic-content rule)")
-    candidates: int = _p(6, 2, 50, "suppliers a prime considers per lot, half of them at home (search friction, assumption)")
+    candidates: int = _p(6, 2, 50, "suppliers a prime considers per lot, half of them at home (search friction, "
+                                   "assumption)")
     sourcing_home_bias: float = _p(0.15, 0.0, 2.0, "primes' cost-equivalent preference for home suppliers (tuned)")
     # Production
-    progress_ratio: float = _p(0.85, 0.5, 1.0, "unit cost multiplier per doubling of cumulative output (DESIGN §3, learning-curve literature)")
-    experience_depreciation: float = _p(0.0125, 0.0, 0.5, "share of cumulative experience lost a quarter as products age "
-                                        "(organisational forgetting; assumption)")
+    progress_ratio: float = _p(0.85, 0.5, 1.0, "unit cost multiplier per doubling of cumulative output (assumption: a "
+                                               "usual learning-curve value)")
+    experience_depreciation: float = _p(0.0125, 0.0, 0.5, "share of cumulative experience lost a quarter as products "
+                                        "age (organisational forgetting; assumption)")
     target_backlog: float = _p(3.0, 1.0, 40.0, "quarters of backlog firms size capacity for (assumption)")
     capacity_adjust: float = _p(0.15, 0.0, 1.0, "share of the capacity gap closed per quarter (assumption)")
     capacity_decay: float = _p(0.05, 0.0, 0.5, "capacity lost per idle quarter (assumption)")
@@ -56,17 +65,21 @@ class Params:
     diffusion: float = _p(0.02, 0.0, 1.0, "quarterly catch-up toward the national sector mean (assumption)")
     seek_prime: float = _p(0.03, 0.0, 1.0, "quarterly probability a prime looks for a foreign partner (tuned)")
     seek_supplier: float = _p(0.003, 0.0, 1.0, "quarterly probability a supplier looks for a foreign partner (tuned)")
-    deterrence_days: float = _p(90.0, 1.0, 3650.0, "licence delay (days) at which firms give up on e^-1 of partnerships (tuned)")
+    deterrence_days: float = _p(90.0, 1.0, 3650.0, "licence delay (days) at which firms give up on e^-1 of "
+                                                   "partnerships (tuned)")
     codev_quarters: int = _p(12, 1, 80, "duration of a joint programme before licence delay (assumption)")
     codev_cost: float = _p(0.3, 0.0, 5.0, "national programme cost, in quarters of the firm's revenue (assumption)")
     codev_success: float = _p(0.6, 0.0, 1.0, "success probability of partners at the alliance mean technology (tuned)")
     codev_gain: float = _p(0.05, 0.0, 1.0, "quality gain over the better partner on success (tuned)")
-    codev_access_quarters: int = _p(40, 0, 400, "quarters a joint product is treated as domestic by the partner (assumption)")
-    cash_buffer: float = _p(4.0, 0.0, 100.0, "quarters of revenue firms keep as cash; the rest is paid out (assumption)")
+    codev_access_quarters: int = _p(40, 0, 400, "quarters a joint product is treated as domestic by the partner "
+                                                "(assumption)")
+    cash_buffer: float = _p(4.0, 0.0, 100.0, "quarters of revenue firms keep as cash; the rest is paid out "
+                                             "(assumption)")
     # Entry and exit
     exit_quarters: int = _p(8, 1, 80, "consecutive loss-making quarters before an idle firm exits (assumption)")
     entry_margin: float = _p(0.10, -1.0, 1.0, "profit margin of a country-sector that attracts entrants (assumption)")
-    entry_rate: float = _p(0.005, 0.0, 0.05, "quarterly entrants per active supplier in an attractive country-sector (assumption)")
+    entry_rate: float = _p(0.005, 0.0, 0.05, "quarterly entrants per active supplier in an attractive country-sector "
+                                             "(assumption)")
     # Initial state
     tech_gap: float = _p(0.20, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
     experience_quarters: float = _p(80.0, 1.0, 400.0, "initial cumulative output, in quarters of initial capacity: "

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.common.countries import N_COUNTRIES
-from model.policy.params import Params
 from model.policy.levers import Policy
+from model.policy.params import Params
 
 
 @dataclass(frozen=True)

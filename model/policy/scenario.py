@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from model.common.countries import C, COUNTRIES, N_COUNTRIES, SECTORS
+from model.common.countries import COUNTRIES, FIVE_EYES, N_COUNTRIES, SECTORS, C
 from model.common.errors import InputError
+from model.common.quarters import MAX_YEARS, START_YEAR
+from model.common.validation import codes, number
+from model.policy.levers import LEVERS, Policy
 from model.policy.params import Params
-from model.policy.levers import LEVERS, Policy, _codes, _number
 
-START_YEAR = 2025
-MAX_YEARS = 100
 TOP_KEYS = {"name", "description", "extends", "alliance", "budgets", "shocks", "params", *COUNTRIES}
 SHOCK_KINDS = {"demand": (0.0, 10.0), "supply": (0.0, 1.0)}
 
@@ -175,14 +176,14 @@ def _shock(entry, where: str) -> Shock:
                              "sectors are optional)")
     low, high = SHOCK_KINDS[kind]
     countries = np.zeros(N_COUNTRIES, dtype=bool)
-    countries[[C[c] for c in _codes(entry.get("countries", list(COUNTRIES)), COUNTRIES, f"{where}.countries")]] = True
+    countries[[C[c] for c in codes(entry.get("countries", list(COUNTRIES)), COUNTRIES, f"{where}.countries")]] = True
     sectors = np.zeros(len(SECTORS), dtype=bool)
-    sectors[[SECTORS.index(s) for s in _codes(entry.get("sectors", list(SECTORS)), SECTORS, f"{where}.sectors")]] = True
-    quarters = _number(entry.get("quarters", 4), 1, MAX_YEARS * 4, f"{where}.quarters")
+    sectors[[SECTORS.index(s) for s in codes(entry.get("sectors", list(SECTORS)), SECTORS, f"{where}.sectors")]] = True
+    quarters = number(entry.get("quarters", 4), 1, MAX_YEARS * 4, f"{where}.quarters")
     if quarters != int(quarters):
         raise InputError(f"{where}.quarters: expected a whole number of quarters, got {quarters}")
     return Shock(kind, _quarter(entry["at"], f"{where}.at"), int(quarters), countries, sectors,
-                 _number(entry["factor"], low, high, f"{where}.factor"))
+                 number(entry["factor"], low, high, f"{where}.factor"))
 
 
 def _params(table, where: str) -> Params:
@@ -195,7 +196,7 @@ def _params(table, where: str) -> Params:
         raise InputError(f"{where}: {exc}") from None
 
 
-def load_scenario(name_or_path: str, overrides: list[str] = ()) -> ScenarioSpec:
+def load_scenario(name_or_path: str, overrides: Sequence[str] = ()) -> ScenarioSpec:
     """Read, merge, override and validate a scenario; raise InputError naming the file and key on any fault."""
     raw, where = _resolve(name_or_path)
     for assignment in overrides:
@@ -215,7 +216,7 @@ def load_scenario(name_or_path: str, overrides: list[str] = ()) -> ScenarioSpec:
     alliance = _table(raw.get("alliance", {}), f"{where}: alliance")
     _check_keys(alliance, {"ntib_members"}, f"{where}: alliance")
     members = np.zeros(N_COUNTRIES, dtype=bool)
-    members[[C[c] for c in _codes(alliance.get("ntib_members", ["USA", "GBR", "CAN", "AUS", "NZL"]), COUNTRIES,
+    members[[C[c] for c in codes(alliance.get("ntib_members", list(FIVE_EYES)), COUNTRIES,
                                   f"{where}: alliance.ntib_members")]] = True
 
     budgets = _table(raw.get("budgets", {}), f"{where}: budgets")
@@ -224,7 +225,7 @@ def load_scenario(name_or_path: str, overrides: list[str] = ()) -> ScenarioSpec:
     for code, g in _table(budgets.get("growth", {}), f"{where}: budgets.growth").items():
         if code not in C:
             raise InputError(f"{where}: budgets.growth: unknown country '{code}'; allowed: {', '.join(COUNTRIES)}")
-        growth[C[code]] = _number(g, -0.5, 1.0, f"{where}: budgets.growth.{code}")
+        growth[C[code]] = number(g, -0.5, 1.0, f"{where}: budgets.growth.{code}")
 
     shocks_raw = raw.get("shocks", [])
     if not isinstance(shocks_raw, list):
@@ -248,10 +249,11 @@ def _schedule(code: str, entries, policy: Policy, where: str) -> list[tuple[int,
         raise InputError(f"{where}: expected a list of [[{code}.schedule]] tables")
     out = []
     trial = policy.copy()
-    for i, entry in enumerate(entries):
-        entry = dict(_table(entry, f"{where}[{i}]"))
+    for i, raw_entry in enumerate(entries):
+        entry = dict(_table(raw_entry, f"{where}[{i}]"))
         if "at" not in entry:
-            raise InputError(f"{where}[{i}]: missing 'at'; expected a year such as 2029 or a quarter such as \"2029Q1\"")
+            raise InputError(f"{where}[{i}]: missing 'at'; expected a year such as 2029 or a quarter such as "
+                             "\"2029Q1\"")
         t = _quarter(entry.pop("at"), f"{where}[{i}].at")
         if not entry:
             raise InputError(f"{where}[{i}]: sets no lever; allowed: {', '.join(LEVERS)}")

@@ -28,11 +28,11 @@ from tqdm import tqdm
 
 from model.common.countries import COUNTRIES, pair_key
 from model.common.errors import InputError
-from model.simulation.model import DEFAULT_FIRM_SCALE
+from model.policy.scenario import ScenarioSpec, load_scenario
 from model.runs.output import git_commit, manifest, write_json
 from model.runs.single import run_one
-from model.policy.scenario import ScenarioSpec, load_scenario
 from model.runs.store import ResultStore
+from model.simulation.model import DEFAULT_FIRM_SCALE
 
 PRODUCERS = tuple(c for c in COUNTRIES if c != "ROW")
 SCHEDULER = re.compile(r"(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
@@ -126,7 +126,7 @@ def execute(task: Task) -> tuple[dict, pd.DataFrame | None]:
     head = {"key": task.key, "point": task.point, "seed": task.seed}
     try:
         summary, ts, _ = run_one(task.spec, task.seed, task.years, task.firm_scale)
-    except Exception as exc:  # noqa: BLE001 - recorded with its traceback, not swallowed
+    except Exception as exc:
         return {**head, "status": "error", "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - start}, None
     row = {**head, "status": "ok", "error": "", "traceback": "", "seconds": time.perf_counter() - start,
@@ -240,7 +240,7 @@ def _stream(pool: cf.Executor, tasks: list[Task], window: int) -> Iterator[tuple
                     yield future.result()
                 except cf.BrokenExecutor:
                     raise
-                except Exception as exc:  # noqa: BLE001 - a lost worker on a cluster: recorded, sweep goes on
+                except Exception as exc:
                     yield {"key": task.key, "point": task.point, "seed": task.seed, "status": "error",
                            "error": f"{type(exc).__name__}: {exc}", "traceback": "", "seconds": np.nan}, None
     finally:

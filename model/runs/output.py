@@ -45,7 +45,8 @@ def versions() -> dict[str, str]:
 def manifest(**fields) -> dict:
     """What produced a result: the caller's fields plus command, versions, commit and time."""
     return {
-        **{k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v) for k, v in fields.items()},
+        **{k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) and not isinstance(v, type) else v)
+           for k, v in fields.items()},
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "versions": versions(),
         "git_commit": git_commit(),

@@ -2,41 +2,46 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import mesa
 import numpy as np
 
-from model.common.countries import C, COUNTRIES, FE_MASK, FIVE_EYES, SECTORS, TIERS
+from model.common.countries import COUNTRIES, FIVE_EYES, SECTORS, TIERS, C
+from model.market.firms import FirmTable
+from model.policy.adaptation import Observation, Reaction
 from model.policy.levers import Policy
 
-FE_PARTNERS = np.array(FE_MASK)
 
-if TYPE_CHECKING:
-    from model.simulation.model import NTIBModel
+class HoldsFirms(Protocol):
+    """What a firm view needs of its model: the firm table (NTIBModel has it)."""
+
+    firms: FirmTable
 
 
 class Firm(mesa.Agent):
-    """One firm: its state is row `row` of `model.market.firms`, so array phases and agent code see the same numbers."""
+    """One firm: its state is row `row` of the model's FirmTable, so array phases and agent code see the same
+    numbers."""
 
-    def __init__(self, model: NTIBModel, row: int) -> None:
+    def __init__(self, model: mesa.Model, row: int) -> None:
         super().__init__(model)
         self.row = row
 
-    def _get(self, column: str):
-        return getattr(self.model.firms, column)[self.row]
+    def _get(self, column: str) -> np.generic:
+        table: HoldsFirms = self.model  # always an NTIBModel
+        return getattr(table.firms, column)[self.row]
 
     @property
     def country(self) -> str:
-        return COUNTRIES[self._get("country")]
+        return COUNTRIES[int(self._get("country"))]
 
     @property
     def sector(self) -> str:
-        return SECTORS[self._get("sector")]
+        return SECTORS[int(self._get("sector"))]
 
     @property
     def tier(self) -> str:
-        return TIERS[self._get("tier")]
+        return TIERS[int(self._get("tier"))]
 
     @property
     def quality(self) -> float:
@@ -62,17 +67,22 @@ class Firm(mesa.Agent):
 class Government(mesa.Agent):
     """A buyer: a Five Eyes government, or an external bloc (EUR, ROW) that keeps its rules fixed.
 
-    Holds its current `Policy`, applies its schedule, and adapts when its adaptation mode says so.
+    Holds its current `Policy`, applies its schedule, and adapts when its adaptation mode says so; every
+    change passes through the same validation as a scenario file.
     """
 
-    def __init__(self, model: NTIBModel, code: str, policy: Policy, schedule: list[tuple[int, dict]]) -> None:
+    def __init__(self, model: mesa.Model, code: str, policy: Policy, schedule: list[tuple[int, dict]]) -> None:
         super().__init__(model)
         self.code = code
         self.index = C[code]
         self.external = code not in FIVE_EYES
         self.policy = policy.copy()
         self._schedule = list(schedule)
-        self._last_reaction = -10**6
+        self._reaction = Reaction(self.index)
+
+    @property
+    def adaptive(self) -> bool:
+        return not self.external and self.policy.adaptation.mode != "static"
 
     def apply_schedule(self, t: int, where: str) -> bool:
         """Put into force the schedule entries due at quarter t; True if any did."""
@@ -83,48 +93,9 @@ class Government(mesa.Agent):
             changed = True
         return changed
 
-    def _alliance_gap(self, barrier_then: np.ndarray, barrier_now: np.ndarray) -> float:
-        """Mean barrier among the other Five Eyes pairs (seen `lag` quarters ago) minus ours on the Five Eyes."""
-        fe = np.flatnonzero(FE_PARTNERS)
-        others = fe[fe != self.index]
-        block = barrier_then[np.ix_(others, others)]
-        third = block[~np.eye(len(others), dtype=bool)].mean()
-        return float(third - barrier_now[self.index, others].mean())
-
-    def adapt(self, t: int, barrier_then: np.ndarray, barrier_now: np.ndarray, home_share: float,
-              home_share_ref: float, rng: np.random.Generator) -> bool:
-        """Change the policy from what was observed; True if it changed.
-
-        reciprocal: answer each partner's barrier toward us (seen `lag` quarters ago) by moving our tariffs
-        toward it; with `contagion`, also follow the protection the other Five Eyes pairs practise among
-        themselves, raising our tariffs on every Five Eyes partner. industrial: when the home share of
-        procurement has fallen by `threshold`, raise the preference margin and the content minimum by `step`.
-        """
-        mode, s = self.policy.adaptation.mode, self.policy.adaptation.settings
-        p, i = self.policy, self.index
-        if mode == "reciprocal":
-            gap = barrier_then[:, i] - barrier_now[i, :]  # what each partner imposes on us minus ours on it
-            gap[i] = 0.0
-            gap[C["ROW"]] = 0.0
-            act = (np.abs(gap) > s["threshold"]) & (rng.random(len(gap)) < s["probability"])
-            delta = np.where(act, s["response"] * gap, 0.0)
-            if s["contagion"] > 0:
-                follow = self._alliance_gap(barrier_then, barrier_now)
-                if follow > s["threshold"] and rng.random() < s["probability"]:
-                    partners = FE_PARTNERS & (np.arange(len(delta)) != i)
-                    delta = np.where(partners, delta + s["contagion"] * follow, delta)
-                    act |= delta != 0
-            if not act.any():
-                return False
-            p.tariff_end_items = np.clip(p.tariff_end_items + delta, 0.0, s["max_tariff"])
-            p.tariff_components = np.clip(p.tariff_components + delta, 0.0, s["max_tariff"])
-            return True
-        if mode == "industrial" and t - self._last_reaction >= s["lag"]:
-            if home_share < home_share_ref - s["threshold"]:
-                # never lower a lever that already stands above the cap
-                p.preference_margin = np.maximum(p.preference_margin,
-                                                 np.minimum(p.preference_margin + s["step"], s["max_margin"]))
-                p.content_min = max(p.content_min, min(p.content_min + s["step"], s["max_content"]))
-                self._last_reaction = t
-                return True
-        return False
+    def adapt(self, seen: Observation, rng: np.random.Generator) -> bool:
+        """React to what was observed (model.policy.adaptation); True if the policy changed."""
+        changes = self._reaction.respond(self.policy.adaptation, self.policy, seen, rng)
+        if changes:
+            self.policy.apply(changes, f"{self.code} adaptation in quarter {seen.t}")
+        return bool(changes)

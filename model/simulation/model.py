@@ -1,26 +1,28 @@
-"""The Five Eyes defence-industrial-base model: one step is one quarter through the phases of DESIGN §3."""
+"""The Five Eyes defence-industrial-base model: one step is one quarter through the phases of docs/ODD.md §3."""
 
 from __future__ import annotations
 
-from collections import deque
+from collections.abc import Sequence
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from model.simulation.agents import Firm, Government
 from model.common.countries import COUNTRIES, N_COUNTRIES, N_SECTORS
+from model.common.quarters import quarter_label
 from model.data.country_data import country_data
 from model.market.demography import entrants, exits
 from model.market.firms import FirmTable, Groups, initial_population
 from model.market.innovation import Programmes, codevelop, research
 from model.market.ledger import Ledger
-from model.metrics.outcomes import REPORTERS, prime_cost_per_quality
-from model.market.procurement import procure
+from model.market.procurement import Awards, procure
 from model.market.production import close_accounts, produce
-from model.policy.rules import compile_rules
-from model.policy.scenario import START_YEAR, ScenarioSpec, load_scenario
 from model.market.sourcing import source
+from model.metrics.outcomes import REPORTERS, prime_cost_per_quality
+from model.policy.adaptation import BarrierHistory, Observation
+from model.policy.rules import compile_rules
+from model.policy.scenario import ScenarioSpec, load_scenario
+from model.simulation.agents import Firm, Government
 
 DEFAULT_FIRM_SCALE = 0.012  # about 1,600 firms; 1.0 is the full population of about 124,000
 
@@ -36,9 +38,14 @@ class NTIBModel(mesa.Model):
         overrides: --set style 'key=value' assignments applied to the scenario before validation.
     """
 
+    # The methods `quarter` calls, one per phase: the supported hook for timing them (benchmarks/run.py wraps
+    # these names on an instance; tests/test_model.py checks that every step calls each of them).
+    PHASES = ("update_policies", "budgets", "group_firms", "procure", "source", "produce", "research", "codevelop",
+              "close_accounts", "renew_population")
+
     def __init__(self, scenario: str | ScenarioSpec = "status_quo", seed: int = 1, years: int = 20,
-                 firm_scale: float = DEFAULT_FIRM_SCALE, overrides: list[str] = ()) -> None:
-        spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario, overrides)
+                 firm_scale: float = DEFAULT_FIRM_SCALE, overrides: Sequence[str] = ()) -> None:
+        spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario, list(overrides))
         super().__init__(rng=seed)
         self.spec, self.seed, self.years, self.firm_scale = spec, seed, years, firm_scale
         self.params = spec.params
@@ -48,7 +55,7 @@ class NTIBModel(mesa.Model):
         self.firm_agents = {row: Firm(self, row) for row in range(self.firms.n)}
         self.governments = [Government(self, c, spec.policies[c], spec.schedules[c]) for c in COUNTRIES]
         self.rules = compile_rules([g.policy for g in self.governments], spec.ntib_members, self.params)
-        self.barrier_history: deque[np.ndarray] = deque(maxlen=41)
+        self.barrier_history = BarrierHistory()
         self.programmes = Programmes()
         self.ledger = Ledger()
         self.entries = self.exits = 0
@@ -58,7 +65,7 @@ class NTIBModel(mesa.Model):
         self.running = True
 
     def step(self) -> None:
-        """One quarter: the eight phases of DESIGN §3."""
+        """One quarter: the eight phases of docs/ODD.md §3."""
         t = self.steps - 1
         self.quarter(t)
         self.datacollector.collect(self)  # 8. record
@@ -69,15 +76,15 @@ class NTIBModel(mesa.Model):
         cash_before = self.firms.cash.copy()
         self.update_policies(t)  # 1. policy
         procurement, grants = self.budgets(t)  # 2. budgets
-        groups = Groups.build(self.firms)
+        groups = self.group_firms()
         supply = self.supply_factor(t)
-        awards = procure(self.firms, self.rules, procurement, supply, self.params, t, self.rng, self.ledger)  # 3.
-        source(self.firms, groups, self.rules, awards, self.params, self.rng, self.ledger)  # 4. supply chain
-        produce(self.firms, self.params, supply)  # 5. production
-        research(self.firms, grants, self.params, self.rng, self.ledger)  # 6. innovation
-        codevelop(self.firms, groups, self.programmes, self.rules, self.params, t, self.rng, self.ledger)
+        awards = self.procure(procurement, supply, t)  # 3. competition and trade in end items
+        self.source(groups, awards)  # 4. supply chain
+        self.produce(supply)  # 5. production
+        self.research(grants)  # 6. innovation
+        self.codevelop(groups, t)
         received = float(self.firms.receipts.sum())
-        close_accounts(self.firms, cash_before, self.params)
+        self.close_accounts(cash_before)
         self.renew_population(t)  # 7. entry and exit
         self.ledger.close_quarter(received)
 
@@ -87,7 +94,7 @@ class NTIBModel(mesa.Model):
             self.step()
         return self
 
-    # -- phases that belong to the model as a whole ---------------------------------------------------
+    # -- the phases: the market's own (model.market) on this model's state, and those of the model as a whole --
 
     def update_policies(self, t: int) -> None:
         """Scheduled changes, then adaptive reactions to what partners did `lag` quarters ago."""
@@ -96,15 +103,15 @@ class NTIBModel(mesa.Model):
         if t >= 0:
             home = self.home_share()
             for g in self.governments:
-                if g.external or g.policy.adaptation.mode == "static":
+                if not g.adaptive:
                     continue
                 lag = int(g.policy.adaptation.settings["lag"])
-                then = self.barrier_history[-lag] if 0 < lag <= len(self.barrier_history) else self.rules.barrier
-                changed.append(g.adapt(t, then, self.rules.barrier, home[g.index], self.home_share_ref[g.index],
-                                       self.rng))
+                seen = Observation(t, self.barrier_history.seen(lag, self.rules.barrier), self.rules.barrier,
+                                   home[g.index], self.home_share_ref[g.index])
+                changed.append(g.adapt(seen, self.rng))
         if any(changed):
             self.rules = compile_rules([g.policy for g in self.governments], self.spec.ntib_members, self.params)
-        self.barrier_history.append(self.rules.barrier)
+        self.barrier_history.record(self.rules.barrier)
 
     def budgets(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """This quarter's (buyer x sector) procurement budget and R&D grants by country, US$bn."""
@@ -125,6 +132,27 @@ class NTIBModel(mesa.Model):
             if shock.kind == "supply" and shock.start <= t < shock.start + shock.quarters:
                 factor = np.where(np.outer(shock.countries, shock.sectors), factor * shock.factor, factor)
         return factor
+
+    def group_firms(self) -> Groups:
+        return Groups.build(self.firms)
+
+    def procure(self, sector_budget: np.ndarray, supply: np.ndarray, t: int) -> Awards:
+        return procure(self.firms, self.rules, sector_budget, supply, self.params, t, self.rng, self.ledger)
+
+    def source(self, groups: Groups, awards: Awards) -> None:
+        source(self.firms, groups, self.rules, awards, self.params, self.rng, self.ledger)
+
+    def produce(self, supply: np.ndarray) -> None:
+        produce(self.firms, self.params, supply)
+
+    def research(self, grants: np.ndarray) -> None:
+        research(self.firms, grants, self.params, self.rng, self.ledger)
+
+    def codevelop(self, groups: Groups, t: int) -> None:
+        codevelop(self.firms, groups, self.programmes, self.rules, self.params, t, self.rng, self.ledger)
+
+    def close_accounts(self, cash_before: np.ndarray) -> None:
+        close_accounts(self.firms, cash_before, self.params)
 
     def renew_population(self, t: int) -> None:
         """Exits leave the agent registry; entrants join it, so agents and active rows always match."""
@@ -154,13 +182,9 @@ class NTIBModel(mesa.Model):
         self.ledger.reset()
         self.firms.awards[:] = 0.0
 
-    @staticmethod
-    def quarter_label(t: int) -> str:
-        return f"{START_YEAR + t // 4}Q{t % 4 + 1}"
-
     def timeseries(self) -> pd.DataFrame:
         """One row per recorded quarter; per-country reporters become columns such as 'tech.USA'."""
         raw = self.datacollector.get_model_vars_dataframe()
         flat = pd.json_normalize(raw.to_dict(orient="records"))
-        flat.insert(0, "quarter", [self.quarter_label(t) for t in range(len(flat))])
+        flat.insert(0, "quarter", [quarter_label(t) for t in range(len(flat))])
         return flat

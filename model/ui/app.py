@@ -1,5 +1,5 @@
-"""The interactive page: `ntib viz` (which runs `solara run model.ui.app`). Pick a scenario, move the levers, press Reset
-to rebuild the model from them, then Step or play and watch integration emerge.
+"""The interactive page: `ntib viz` (which runs `solara run model.ui.app`). Pick a scenario, move the levers,
+press Reset to rebuild the model from them, then Step or play and watch integration emerge.
 
 By default the page runs the plain scenario: the three US lever sliders apply only once "Use the US lever sliders"
 is ticked, and the NTIB and adaptation selects override the scenario only when set to something other than
@@ -11,8 +11,8 @@ import solara
 from mesa.visualization import SolaraViz
 
 from model.policy.knobs import ADAPTATION_MODES, adaptation_overrides, knob_overrides
-from model.simulation.model import DEFAULT_FIRM_SCALE, NTIBModel
 from model.policy.scenario import scenario_names
+from model.simulation.model import DEFAULT_FIRM_SCALE, NTIBModel
 from model.ui.viz import PANELS
 
 SCENARIO_VALUE = "scenario"  # a select left here keeps what the scenario file says

@@ -9,7 +9,6 @@ import argparse
 import ipaddress
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -18,78 +17,21 @@ from pathlib import Path
 import numpy as np
 
 from model.common.errors import InputError
+from model.common.quarters import MAX_YEARS
+from model.policy.scenario import load_scenario, scenario_names
 from model.simulation.model import DEFAULT_FIRM_SCALE
-from model.policy.scenario import MAX_YEARS, load_scenario, scenario_names
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad flag in one line instead of usage text, saying what is allowed."""
-
-    def parse_args(self, args=None, namespace=None):
-        """Report an unknown argument from the sub-command's parser, so it lists that command's flags."""
-        parsed, extra = self.parse_known_args(args, namespace)
-        if extra:
-            subs = [a for a in self._actions if isinstance(a, argparse._SubParsersAction)]
-            command = getattr(parsed, subs[0].dest, None) if subs else None
-            (subs[0].choices[command] if command else self).error(f"unrecognized arguments: {' '.join(extra)}")
-        return parsed
-
-    def error(self, message: str):
-        if not any(word in message for word in ("allowed", "expected", "choose from")):
-            message += f"; allowed: {', '.join(self._allowed())}"
-        raise InputError(f"{self.prog}: {message} (see '{self.prog} --help')")
-
-    def _allowed(self) -> list[str]:
-        """This parser's sub-commands and long flags."""
-        out: list[str] = []
-        for action in self._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                out += list(action.choices)
-            else:
-                out += [s for s in action.option_strings if s.startswith("--")]
-        return out
-
-
-def _int_in(low: int, high: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: {low} to {high}")
-        return value
-    return parse
-
-
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 2], got {text!r}") from None
-    if not 0 < value <= 2:
-        raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: above 0 up to 2 (1 = full population)")
-    return value
-
-
-def _host(text: str) -> str:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        if not re.fullmatch(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*", text):
-            raise argparse.ArgumentTypeError(f"expected an IP address or host name, got {text!r}") from None
-    return text
+from model.ui.arguments import Parser, firm_scale, host, int_in
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="ntib", description="Five Eyes defence-industrial-base model")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = Parser(prog="ntib", description="Five Eyes defence-industrial-base model")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     run = sub.add_parser("run", help="run one scenario and print its outcomes")
     run.add_argument("--scenario", default="status_quo", help="a named scenario or a TOML file (default status_quo)")
-    run.add_argument("--years", type=_int_in(1, MAX_YEARS), default=20, help="run length in years (default 20)")
-    run.add_argument("--seed", type=_int_in(0, 2**32 - 1), default=1, help="random seed (default 1)")
-    run.add_argument("--firm-scale", type=_scale, default=DEFAULT_FIRM_SCALE,
+    run.add_argument("--years", type=int_in(1, MAX_YEARS), default=20, help="run length in years (default 20)")
+    run.add_argument("--seed", type=int_in(0, 2**32 - 1), default=1, help="random seed (default 1)")
+    run.add_argument("--firm-scale", type=firm_scale, default=DEFAULT_FIRM_SCALE,
                      help=f"share of the real firm population (default {DEFAULT_FIRM_SCALE}; 1 = about 124,000 firms)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a lever or parameter, e.g. USA.preference_margin=0.2 (repeatable)")
@@ -99,14 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("scenarios", help="list the named scenarios")
 
     demo = sub.add_parser("demo", help="status quo against full NTIB integration: table and figures")
-    demo.add_argument("--seeds", type=_int_in(1, 100), default=5, help="seeds per scenario (default 5)")
-    demo.add_argument("--years", type=_int_in(1, MAX_YEARS), default=20, help="run length in years (default 20)")
+    demo.add_argument("--seeds", type=int_in(1, 100), default=5, help="seeds per scenario (default 5)")
+    demo.add_argument("--years", type=int_in(1, MAX_YEARS), default=20, help="run length in years (default 20)")
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="folder for figures (default out/demo)")
 
     viz = sub.add_parser("viz", help="serve the interactive page (scenario, levers, step and watch) in a browser")
-    viz.add_argument("--host", type=_host, default="127.0.0.1",
+    viz.add_argument("--host", type=host, default="127.0.0.1",
                      help="address to listen on (default 127.0.0.1, this machine only)")
-    viz.add_argument("--port", type=_int_in(1, 65535), default=8765, help="port to listen on (default 8765)")
+    viz.add_argument("--port", type=int_in(1, 65535), default=8765, help="port to listen on (default 8765)")
 
     sub.add_parser("bench", help="measure speed and memory and write docs/performance.md; options after "
                                  "'bench' go to benchmarks/run.py (ntib bench --help lists them)", add_help=False)
@@ -128,9 +70,9 @@ def cmd_scenarios() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from model.ui.figures import standard_figures
-    from model.runs.output import manifest, staged, write_json, writable_dir
+    from model.runs.output import manifest, staged, writable_dir, write_json
     from model.runs.single import run_one
+    from model.ui.figures import standard_figures
 
     spec = load_scenario(args.scenario, args.set)
     if args.out is not None:
@@ -158,8 +100,8 @@ def _loopback(host: str) -> bool:
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
-    """Serve the page (model.ui.app) with Solara until interrupted. Binding the port first turns a busy port or an unknown
-    host into one clear line instead of a server traceback."""
+    """Serve the page (model.ui.app) with Solara until interrupted. Binding the port first turns a busy port or an
+    unknown host into one clear line instead of a server traceback."""
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     try:
         with socket.socket(family) as probe:
@@ -182,10 +124,9 @@ def readable(s: dict) -> str:
     lines = [f"scenario {s['scenario']}  seed {s['seed']}  {s['start']}-{s['end']}  firm_scale {s['firm_scale']}",
              f"integration index {pct(s['integration_index'])}   active firms {sum(s['firms_active'].values())}",
              "", "country  foreign  to-US   tech  unit-cost  firms   HHI"]
-    for c in s["firms_active"]:
-        lines.append(f"{c:7s} {pct(s['foreign_share'].get(c))} {pct(s['us_share'].get(c, None))}"
-                     f" {s['tech'][c] or float('nan'):6.3f} {s['unit_cost_index'][c] or float('nan'):9.3f}"
-                     f" {s['firms_active'][c]:6d} {s['hhi'][c] or float('nan'):5.2f}")
+    lines += [f"{c:7s} {pct(s['foreign_share'].get(c))} {pct(s['us_share'].get(c, None))}"
+              f" {s['tech'][c] or float('nan'):6.3f} {s['unit_cost_index'][c] or float('nan'):9.3f}"
+              f" {s['firms_active'][c]:6d} {s['hhi'][c] or float('nan'):5.2f}" for c in s["firms_active"]]
     pairs = ", ".join(f"{k} {v['active']}+{v['completed']}" for k, v in s["codev_pairs"].items()) or "none"
     lines += ["", f"co-development (active+completed): {pairs}",
               f"money: governments paid {s['money']['government_paid']:.1f}, firms received "
@@ -194,23 +135,15 @@ def readable(s: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `ntib` command, the same whether run as the installed entry point or as `python -m model.ui.cli`.
+
+    Float warnings are silenced for the command's duration: extreme but valid levers can overflow, and the
+    outputs then carry inf or NaN, which the user sees, instead of a numpy warning on the terminal.
+    """
     argv = sys.argv[1:] if argv is None else argv
     try:
-        if argv[:1] == ["bench"]:
-            return cmd_bench(argv[1:])
-        args = build_parser().parse_args(argv)
-        if args.command in ("run", "demo"):
-            from model.ui.figures import headless
-            headless()
-        if args.command == "scenarios":
-            cmd_scenarios()
-        elif args.command == "run":
-            cmd_run(args)
-        elif args.command == "demo":
-            from model.ui.demo import demo
-            demo(args.seeds, args.years, args.out)
-        elif args.command == "viz":
-            return cmd_viz(args)
+        with np.errstate(all="ignore"):
+            return _dispatch(argv)
     except InputError as exc:
         print(f"ntib: error: {exc}", file=sys.stderr)
         return 2
@@ -220,9 +153,26 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `ntib run | head`: the reader left, which is not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _dispatch(argv: list[str]) -> int:
+    if argv[:1] == ["bench"]:
+        return cmd_bench(argv[1:])
+    args = build_parser().parse_args(argv)
+    if args.command in ("run", "demo"):
+        from model.ui.figures import headless
+        headless()
+    if args.command == "scenarios":
+        cmd_scenarios()
+    elif args.command == "run":
+        cmd_run(args)
+    elif args.command == "demo":
+        from model.ui.demo import demo
+        demo(args.seeds, args.years, args.out)
+    elif args.command == "viz":
+        return cmd_viz(args)
     return 0
 
 
 if __name__ == "__main__":
-    np.seterr(all="ignore")
     sys.exit(main())

@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from model.ui.figures import mean_ci, standard_figures
+from model.common.countries import ALLIES
+from model.metrics.statistics import mean_ci
 from model.runs.output import manifest, staged, write_json
 from model.runs.single import run_one
+from model.ui.figures import standard_figures
 
 SCENARIOS = ("status_quo", "full_ntib")
 ROWS = [  # (label, function of a summary)
@@ -23,7 +25,7 @@ ROWS = [  # (label, function of a summary)
     ("co-dev programmes, Five Eyes pairs", lambda s: sum(
         v["active"] + v["completed"] for k, v in s["codev_pairs"].items() if "EUR" not in k and "ROW" not in k)),
     ("US technology (2025 US = 1)", lambda s: s["tech"]["USA"]),
-    ("allied technology, mean", lambda s: np.mean([s["tech"][c] for c in ("GBR", "CAN", "AUS", "NZL")])),
+    ("allied technology, mean", lambda s: np.mean([s["tech"][c] for c in ALLIES])),
     ("US unit-cost index", lambda s: s["unit_cost_index"]["USA"]),
     ("US capability per US$bn", lambda s: s["capability_per_bn"]["USA"]),
     ("tariff revenue (US$bn, run)", lambda s: s["money"]["tariff_revenue"]),
@@ -33,7 +35,8 @@ ROWS = [  # (label, function of a summary)
 def demo(seeds: int, years: int, out: Path) -> None:
     """Run both scenarios over `seeds` seeds (common seeds), print the comparison, write the figures."""
     summaries: dict[str, list[dict]] = {name: [] for name in SCENARIOS}
-    series, flows = [], {name: [] for name in SCENARIOS}
+    series: list[pd.DataFrame] = []
+    flows: dict[str, list[np.ndarray]] = {name: [] for name in SCENARIOS}
     jobs = [(name, seed) for name in SCENARIOS for seed in range(1, seeds + 1)]
     for name, seed in tqdm(jobs, desc="demo runs", unit="run", file=None):
         summary, ts, flow = run_one(name, seed, years)

@@ -6,22 +6,23 @@ The commands select the headless Agg backend themselves (`headless()`); a notebo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import matplotlib
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import stats
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 
-from model.common.countries import COUNTRIES
-
-PRODUCERS = [c for c in COUNTRIES if c != "ROW"]
-COLOURS = dict(zip(PRODUCERS, ("#1f4e9c", "#c8102e", "#8e44ad", "#00843d", "#111111", "#f2a900")))
+from model.common.countries import COUNTRIES, PRODUCERS
+from model.metrics.statistics import mean_ci
+from model.ui.style import COLOURS
 
 
 def headless() -> None:
     """Draw off-screen: commands write files and must not need a display."""
-    matplotlib.use("Agg")
+    mpl.use("Agg")
 
 
 def year_of(quarter: pd.Series) -> pd.Series:
@@ -29,25 +30,16 @@ def year_of(quarter: pd.Series) -> pd.Series:
     return quarter.str[:4].astype(int) + (quarter.str[-1].astype(int) - 1) / 4.0
 
 
-def mean_ci(values: pd.DataFrame | pd.Series, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and half-width of the 95 % t-interval across rows (zero half-width for a single row)."""
-    arr = np.asarray(values, dtype=float)
-    n = arr.shape[axis]
-    if n == 0:  # nothing to average (e.g. no run recovered): NaN, not a numpy warning
-        empty = np.full(np.delete(arr.shape, axis), np.nan)
-        return empty, empty
-    mean = np.nanmean(arr, axis=axis)
-    if n < 2:
-        return mean, np.zeros_like(mean)
-    half = stats.t.ppf(0.975, n - 1) * np.nanstd(arr, axis=axis, ddof=1) / np.sqrt(n)
-    return mean, half
-
-
-def _band(ax, ts: pd.DataFrame, column: str, label: str, colour=None, style: str = "-", scale: float = 1.0):
-    wide = ts.pivot_table(index="year", columns="seed", values=column)
+def band(ax: Axes, frame: pd.DataFrame, column: str, x: str = "year", label: str | None = None,
+         colour: str | None = None, style: str = "-", scale: float = 1.0, x_scale: float = 1.0, alpha: float = 0.2,
+         **plot: Any) -> Line2D:
+    """Plot the mean over seeds of `column` against `x`, with its 95 % band; returns the line."""
+    wide = frame.pivot_table(index=x, columns="seed", values=column)
     mean, half = mean_ci(wide.T)
-    line, = ax.plot(wide.index, mean * scale, style, label=label, color=colour)
-    ax.fill_between(wide.index, (mean - half) * scale, (mean + half) * scale, alpha=0.2, color=line.get_color())
+    xs = wide.index.to_numpy() * x_scale
+    line, = ax.plot(xs, mean * scale, style, label=label, color=colour, **plot)
+    ax.fill_between(xs, (mean - half) * scale, (mean + half) * scale, alpha=alpha, color=line.get_color())
+    return line
 
 
 def save(fig, path: Path) -> list[Path]:
@@ -64,7 +56,7 @@ def integration_over_time(ts: pd.DataFrame, path: Path) -> list[Path]:
     """Integration index (four-quarter window) per scenario, mean and 95 % band over seeds."""
     fig, ax = plt.subplots(figsize=(7, 4))
     for name, group in ts.groupby("scenario", sort=False):
-        _band(ax, group, "integration_index", name, scale=100)
+        band(ax, group, "integration_index", label=name, scale=100)
     ax.set_xlabel("year")
     ax.set_ylabel("integration index (% of Five Eyes procurement\nawarded to another Five Eyes country)")
     ax.set_title("Integration of the Five Eyes defence industrial base")
@@ -81,7 +73,7 @@ def by_country_over_time(ts: pd.DataFrame, prefix: str, ylabel: str, title: str,
         group = ts[ts["scenario"] == name]
         for c in PRODUCERS:
             if f"{prefix}.{c}" in group and group[f"{prefix}.{c}"].notna().any():
-                _band(ax, group, f"{prefix}.{c}", c, COLOURS[c])
+                band(ax, group, f"{prefix}.{c}", label=c, colour=COLOURS[c])
         ax.set_title(name)
         ax.set_xlabel("year")
         ax.grid(alpha=0.3)
@@ -98,7 +90,7 @@ def flows_heatmap(flows: dict[str, np.ndarray], years: float, path: Path, column
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.5 * ncols + 1, 4.8 * nrows), squeeze=False,
                              layout="constrained")
     peak = max(float(m.max()) for m in flows.values()) / years
-    norm = matplotlib.colors.LogNorm(vmin=max(peak * 1e-4, 1e-3), vmax=peak)
+    norm = mpl.colors.LogNorm(vmin=max(peak * 1e-4, 1e-3), vmax=peak)
     for ax in axes.flat[len(flows):]:
         ax.set_visible(False)
     for ax, (name, matrix) in zip(axes.flat, flows.items()):

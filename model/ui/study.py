@@ -17,42 +17,35 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.ui.cli import _int_in, _Parser, _scale
-from model.common.countries import COUNTRIES
+from model.common.countries import COUNTRIES, PRODUCERS
 from model.common.errors import InputError
-from model.runs.experiment import SCHEDULER, Point, Results, Sweep, common_seeds, load, run_sweep
-from model.ui.figures import headless
-from model.simulation.model import DEFAULT_FIRM_SCALE
+from model.common.quarters import MAX_YEARS
+from model.metrics.statistics import mean_ci
+from model.runs.experiment import Point, Results, Sweep, common_seeds, load, run_sweep
 from model.runs.output import manifest, staged, writable_dir, write_json
-from model.policy.scenario import MAX_YEARS
-
-PRODUCERS = [c for c in COUNTRIES if c != "ROW"]
-
-
-def _scheduler(text: str) -> str:
-    if text != "local" and not SCHEDULER.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"expected tcp://HOST:PORT of a Dask scheduler, or 'local', got {text!r}")
-    return text
+from model.simulation.model import DEFAULT_FIRM_SCALE
+from model.ui.arguments import Parser, firm_scale, int_in, scheduler
+from model.ui.figures import headless
 
 
 def parser(script: str, description: str, runs: int, seeds: int, runs_help: str, years: int = 20,
            max_runs: int = 10_000) -> argparse.ArgumentParser:
     """The flags every script takes; `runs` is the size of the script's design (its meaning is `runs_help`)."""
-    p = _Parser(prog=script, description=description)
-    p.add_argument("--runs", type=_int_in(1, max_runs), default=runs, help=f"{runs_help} (default {runs})")
-    p.add_argument("--seeds", type=_int_in(1, 1000), default=seeds,
+    p = Parser(prog=script, description=description)
+    p.add_argument("--runs", type=int_in(1, max_runs), default=runs, help=f"{runs_help} (default {runs})")
+    p.add_argument("--seeds", type=int_in(1, 1000), default=seeds,
                    help=f"seeds per design point, common to all points (default {seeds})")
-    p.add_argument("--workers", type=_int_in(1, 1024), default=min(2, os.cpu_count() or 1),
+    p.add_argument("--workers", type=int_in(1, 1024), default=min(2, os.cpu_count() or 1),
                    help="parallel runs (default: 2, or 1 on a one-core machine)")
-    p.add_argument("--scheduler", type=_scheduler, default=None,
+    p.add_argument("--scheduler", type=scheduler, default=None,
                    help="run on a Dask cluster: tcp://HOST:PORT of its scheduler, or 'local' for one started "
                         "here on 127.0.0.1 with --workers workers (default: a local process pool)")
     p.add_argument("--out", type=Path, default=Path("out") / Path(script).stem,
                    help=f"folder for figures, tables, manifest and the run store (default out/{Path(script).stem})")
-    p.add_argument("--years", type=_int_in(1, MAX_YEARS), default=years, help=f"run length in years (default {years})")
-    p.add_argument("--firm-scale", type=_scale, default=DEFAULT_FIRM_SCALE,
+    p.add_argument("--years", type=int_in(1, MAX_YEARS), default=years, help=f"run length in years (default {years})")
+    p.add_argument("--firm-scale", type=firm_scale, default=DEFAULT_FIRM_SCALE,
                    help=f"share of the real firm population (default {DEFAULT_FIRM_SCALE})")
-    p.add_argument("--master-seed", type=_int_in(0, 2**32 - 1), default=20251,
+    p.add_argument("--master-seed", type=int_in(0, 2**32 - 1), default=20251,
                    help="seed the run seeds are spawned from (default 20251)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -90,7 +83,7 @@ def sweep(args: argparse.Namespace, name: str, points: list[Point], series: bool
     done = run_sweep(design, args.out / "store", args.workers, args.scheduler, progress=not args.quiet)
     print(f"{name}: {done.ran} runs now, {done.already} already stored, {done.failed} failed", file=sys.stderr)
     results = load(design, args.out / "store", series_columns)
-    if not len(results.failed) == 0:
+    if len(results.failed):
         print(f"{name}: {len(results.failed)} runs failed; their errors are in failed_runs.csv", file=sys.stderr)
     return design, results
 
@@ -129,8 +122,6 @@ def _cell(value: object) -> str:
 
 def ci_text(values: np.ndarray | pd.Series, scale: float = 1.0, digits: int = 3) -> str:
     """'mean ± half-width of the 95 % interval' over seeds."""
-    from model.ui.figures import mean_ci
-
     mean, half = mean_ci(np.asarray(values, dtype=float) * scale)
     return f"{float(mean):.{digits}f} ± {float(half):.{digits}f}"
 

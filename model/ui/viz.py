@@ -9,6 +9,8 @@ benchmarks/viz_step.py use them directly.
 
 from __future__ import annotations
 
+from typing import ClassVar, override
+
 import numpy as np
 import solara
 from matplotlib.axes import Axes
@@ -19,10 +21,12 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from mesa.visualization.utils import update_counter
 
-from model.common.countries import C, COUNTRIES, PRIME
-from model.ui.figures import COLOURS, PRODUCERS, year_of
+from model.common.countries import COUNTRIES, PRIME, PRODUCERS, C
+from model.common.quarters import START_YEAR, quarter_label
 from model.metrics.outcomes import codev_pairs, integration_index
 from model.simulation.model import NTIBModel
+from model.ui.figures import year_of
+from model.ui.style import COLOURS
 
 # Fixed, roughly geographic positions, so nodes never move between frames.
 POSITIONS: dict[str, tuple[float, float]] = {
@@ -44,7 +48,7 @@ def window_flows(m: NTIBModel) -> np.ndarray:
 
 def when(m: NTIBModel) -> str:
     """The quarter just simulated, or 'start' before the first step."""
-    return m.quarter_label(m.steps - 1) if m.steps else "start"
+    return quarter_label(m.steps - 1) if m.steps else "start"
 
 
 def status_line(m: NTIBModel) -> str:
@@ -62,7 +66,7 @@ class Chart:
     """A headless figure whose scaffold is built once; `update` clears what the last `paint` added and repaints."""
 
     height = FIGSIZE[1]
-    margins: dict[str, float] = {}
+    margins: ClassVar[dict[str, float]] = {}
 
     def __init__(self, m: NTIBModel) -> None:
         self.fig = Figure(figsize=(FIGSIZE[0], self.height), dpi=DPI)
@@ -90,8 +94,9 @@ class NetworkChart(Chart):
     co-development pairs as dashed links."""
 
     height = FIGSIZE[1] - 0.5  # leaves room for the status line above it
-    margins = dict(left=0.01, right=0.99, bottom=0.01, top=0.94)
+    margins: ClassVar[dict[str, float]] = {"left": 0.01, "right": 0.99, "bottom": 0.01, "top": 0.94}
 
+    @override
     def scaffold(self, m: NTIBModel) -> None:
         self.ax = ax = self.fig.subplots()
         ax.set_xlim(-1.8, 2.3)
@@ -101,6 +106,7 @@ class NetworkChart(Chart):
                            Line2D([], [], color=CODEV_COLOUR, ls="--", label="co-development (programmes)")],
                   loc="lower left", fontsize=7, frameon=False)
 
+    @override
     def paint(self, m: NTIBModel) -> None:
         ax, flows = self.ax, window_flows(m)
         output = flows.sum(axis=0)
@@ -111,7 +117,7 @@ class NetworkChart(Chart):
             n = count["active"] + count["completed"]
             ax.plot([xa, xb], [ya, yb], ls="--", color=CODEV_COLOUR, lw=0.8 + 0.25 * min(n, 12), zorder=1)
             ax.text((xa + xb) / 2, (ya + yb) / 2, str(n), color=CODEV_COLOUR, fontsize=8, ha="center",
-                    va="center", bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"), zorder=4)
+                    va="center", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"}, zorder=4)
         for i, buyer in enumerate(COUNTRIES):
             for j, supplier in enumerate(COUNTRIES):
                 if i != j and flows[i, j] >= MIN_FLOW:  # add_artist: add_patch would fit the limits to it, slowly
@@ -121,13 +127,14 @@ class NetworkChart(Chart):
                         color=COLOURS.get(supplier, "grey"), alpha=0.75, zorder=2,
                         shrinkA=np.sqrt(size[supplier]) / 2, shrinkB=np.sqrt(size[buyer]) / 2 + 2))
         for group, marker in ((PRODUCERS, "o"), (("ROW",), "s")):
-            ax.scatter(*np.array([POSITIONS[c] for c in group]).T, s=[size[c] for c in group], marker=marker,
-                       color=[COLOURS.get(c, "lightgrey") for c in group], edgecolor="black", zorder=3)
+            ax.scatter([POSITIONS[c][0] for c in group], [POSITIONS[c][1] for c in group], s=[size[c] for c in group],
+                       marker=marker, color=[COLOURS.get(c, "lightgrey") for c in group], edgecolor="black", zorder=3)
         for c in COUNTRIES:
             x, y = POSITIONS[c]
             label = f"{c}\n{output[C[c]]:.1f}" if c in PRODUCERS else f"{c}\n(buys only)"
             ax.annotate(label, (x, y), xytext=(0, -np.sqrt(size[c]) / 2 - 3), textcoords="offset points",
-                        ha="center", va="top", fontsize=8, bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"))
+                        ha="center", va="top", fontsize=8,
+                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"})
         ax.set_title(f"Alliance network, {when(m)}: node = output of a country's firms (US$bn, last year)",
                      fontsize=9)
 
@@ -135,8 +142,9 @@ class NetworkChart(Chart):
 class FlowsChart(Chart):
     """Buyer x supplier heat map of the last four quarters in US$bn, on one log colour scale for every frame."""
 
-    margins = dict(left=0.1, right=0.98, bottom=0.1, top=0.94)
+    margins: ClassVar[dict[str, float]] = {"left": 0.1, "right": 0.98, "bottom": 0.1, "top": 0.94}
 
+    @override
     def scaffold(self, m: NTIBModel) -> None:
         self.ax = ax = self.fig.subplots()
         self.image = ax.imshow(np.full((len(COUNTRIES), len(PRODUCERS)), np.nan), cmap="viridis",
@@ -149,6 +157,7 @@ class FlowsChart(Chart):
         ax.set_xlabel("supplier country")
         ax.set_ylabel("buyer")
 
+    @override
     def paint(self, m: NTIBModel) -> None:
         flows = window_flows(m)[:, : len(PRODUCERS)]
         self.image.set_data(np.where(flows > 0, flows, np.nan))
@@ -165,16 +174,18 @@ class FlowsChart(Chart):
 class TimeSeriesChart(Chart):
     """Integration index, each buyer's foreign share, technology and unit-cost index by country, over the run."""
 
-    margins = dict(left=0.08, right=0.98, bottom=0.06, top=0.94, hspace=0.25, wspace=0.22)
+    margins: ClassVar[dict[str, float]] = {"left": 0.08, "right": 0.98, "bottom": 0.06, "top": 0.94, "hspace": 0.25,
+                                           "wspace": 0.22}
     SERIES = (("integration index (%)", None), ("foreign share of purchases (%)", "foreign_share"),
               ("technology (mean quality)", "tech"), ("unit-cost index (2025Q1 = 1)", "unit_cost_index"))
 
+    @override
     def scaffold(self, m: NTIBModel) -> None:
         axes = self.fig.subplots(2, 2, sharex=True).ravel()
         for ax, (title, _) in zip(axes, self.SERIES):
             ax.set_title(title, fontsize=9)
-            ax.set_xlim(2025, 2025 + m.years)
-            ax.set_xticks(range(2025, 2026 + m.years, 5))
+            ax.set_xlim(START_YEAR, START_YEAR + m.years)
+            ax.set_xticks(range(START_YEAR, START_YEAR + m.years + 1, 5))
             ax.yaxis.set_major_locator(MaxNLocator(4))
             ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3)
@@ -184,9 +195,10 @@ class TimeSeriesChart(Chart):
         axes[1].legend(fontsize=6, ncols=2, frameon=False)
         self.axes = axes
 
+    @override
     def paint(self, m: NTIBModel) -> None:
         if not m.steps:
-            self.axes[0].text(2025 + m.years / 2, 0.5, "press Step", ha="center")
+            self.axes[0].text(START_YEAR + m.years / 2, 0.5, "press Step", ha="center")
             return
         ts = m.timeseries()
         year = year_of(ts["quarter"])
@@ -204,13 +216,14 @@ class FirmsChart(Chart):
     """Active firms' quality against unit cost, by country; primes outlined. A fixed-seed sample keeps large
     populations legible and fast to draw."""
 
-    margins = dict(left=0.12, right=0.98, bottom=0.11, top=0.94)
+    margins: ClassVar[dict[str, float]] = {"left": 0.12, "right": 0.98, "bottom": 0.11, "top": 0.94}
 
+    @override
     def scaffold(self, m: NTIBModel) -> None:
         self.ax = ax = self.fig.subplots()
-        empty = np.empty((0, 2))
-        self.suppliers = {c: ax.scatter(*empty.T, s=8, color=COLOURS[c], alpha=0.5, lw=0) for c in PRODUCERS}
-        self.primes = {c: ax.scatter(*empty.T, s=40, color=COLOURS[c], edgecolor="black", lw=0.8)
+        empty = np.empty(0)
+        self.suppliers = {c: ax.scatter(empty, empty, s=8, color=COLOURS[c], alpha=0.5, lw=0) for c in PRODUCERS}
+        self.primes = {c: ax.scatter(empty, empty, s=40, color=COLOURS[c], edgecolor="black", lw=0.8)
                        for c in PRODUCERS}
         ax.set_xlabel("unit cost (US$bn per unit)")
         ax.set_ylabel("quality (technology level)")
@@ -218,6 +231,7 @@ class FirmsChart(Chart):
         ax.legend(handles=[Line2D([], [], ls="", marker="o", color=COLOURS[c], label=c) for c in PRODUCERS],
                   fontsize=7, frameon=False)
 
+    @override
     def paint(self, m: NTIBModel) -> None:
         f = m.firms
         rows = np.flatnonzero(f.active)

@@ -1,0 +1,84 @@
+"""Command-line argument types shared by `ntib` and the experiment scripts: each rejects a bad value in one line
+that says what is allowed."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import re
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from model.common.errors import InputError
+from model.runs.experiment import SCHEDULER
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line instead of usage text, saying what is allowed."""
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        """Report an unknown argument from the sub-command's parser, so it lists that command's flags."""
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            subs = [a for a in self._actions if isinstance(a, argparse._SubParsersAction)]
+            command = getattr(parsed, subs[0].dest, None) if subs else None
+            (subs[0].choices[command] if command else self).error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed
+
+    def error(self, message: str) -> NoReturn:
+        if not any(word in message for word in ("allowed", "expected", "choose from")):
+            message += f"; allowed: {', '.join(self._allowed())}"
+        raise InputError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+    def _allowed(self) -> list[str]:
+        """This parser's sub-commands and long flags."""
+        out: list[str] = []
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                out += list(action.choices)
+            else:
+                out += [s for s in action.option_strings if s.startswith("--")]
+        return out
+
+
+def int_in(low: int, high: int) -> Callable[[str], int]:
+    """A whole number from low to high."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: {low} to {high}")
+        return value
+    return parse
+
+
+def firm_scale(text: str) -> float:
+    """A share of the real firm population, above 0 up to 2."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 2], got {text!r}") from None
+    if not 0 < value <= 2:
+        raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: above 0 up to 2 (1 = full population)")
+    return value
+
+
+def host(text: str) -> str:
+    """An IP address or a host name to listen on."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        if not re.fullmatch(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*", text):
+            raise argparse.ArgumentTypeError(f"expected an IP address or host name, got {text!r}") from None
+    return text
+
+
+def scheduler(text: str) -> str:
+    """A Dask scheduler address, or 'local'."""
+    if text != "local" and not SCHEDULER.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected tcp://HOST:PORT of a Dask scheduler, or 'local', got {text!r}")
+    return text
