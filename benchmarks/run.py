@@ -277,8 +277,8 @@ def share_tables(sizes: list[SizeResult]) -> str:
     grouped = [[group] + [f"{100 * sum(s[p] for p in members):.1f} %" for s in shares]
                for group, members in GROUPS.items()]
     detail = [[phase] + [f"{100 * s[phase]:.1f} %" for s in shares] for phase in (*PHASES, "rest")]
-    return (table(header, grouped) + "\n\nBy function ('group_firms' is `Groups.build`; 'rest' is step time outside the "
-            "timed phases):\n\n" + table(header, detail))
+    return (table(header, grouped) + "\n\nBy function ('group_firms' is `Groups.build`; 'rest' is step time outside "
+            "the timed phases):\n\n" + table(header, detail))
 
 
 def boltzmann_table(sizes: list[SizeResult], boltzmann: list[BoltzmannResult]) -> str:
