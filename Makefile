@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint calibration reliability experiments clean
+.PHONY: demo test lint calibration validation reliability experiments clean
 
 $(STAMP): pyproject.toml
 	@PYTHON=$$(scripts/find-python.sh) || exit 1; \
@@ -26,6 +26,10 @@ lint: $(STAMP)
 
 calibration: $(STAMP)
 	$(PY) scripts/calibrate.py --seeds 10 --out docs/calibration.md
+
+# the validation suite: every pattern, lever response and scale check, into docs/validation.md
+validation: $(STAMP)
+	$(PY) scripts/validate.py --out docs/validation.md
 
 reliability: $(STAMP)
 	$(PY) scripts/reliability.py --out docs/reliability.md

@@ -28,14 +28,15 @@ class CountryData:
     raw: dict
 
 
-def _check_sources(table: dict, where: str = "") -> None:
+def check_sources(table: dict, file: str, where: str = "") -> None:
+    """Every entry with a value must carry a tag from TAGS and a source, or the data file is refused."""
     for key, entry in table.items():
         path = f"{where}.{key}" if where else key
         if isinstance(entry, dict) and "value" in entry:
             if entry.get("tag") not in TAGS or not entry.get("source"):
-                raise ValueError(f"countries.toml: {path} needs a tag in {sorted(TAGS)} and a source")
+                raise ValueError(f"{file}: {path} needs a tag in {sorted(TAGS)} and a source")
         elif isinstance(entry, dict):
-            _check_sources(entry, path)
+            check_sources(entry, file, path)
 
 
 def _by_country(table: dict, default=0.0) -> list:
@@ -46,7 +47,7 @@ def _by_country(table: dict, default=0.0) -> list:
 def country_data() -> CountryData:
     """Load and validate the packaged data file (cached: it never changes during a process)."""
     raw = tomllib.loads(resources.files("model.data").joinpath("countries.toml").read_text())
-    _check_sources(raw)
+    check_sources(raw, "countries.toml")
     zero_row = [0] * N_SECTORS
     demand = np.array(raw["sector_demand"]["all"]["value"], dtype=float)
     return CountryData(
