@@ -3,7 +3,7 @@
 Each check's docstring is the guarantee in words (docs/reliability.md lists them). The guarantees are read off
 the phases: production never delivers more than the backlog, so backlog stays >= 0; capacity is floored at
 1e-9; cash may go negative, but a firm that has lost money for `exit_quarters` and is out of cash exits in
-the same quarter; money only moves between governments, firms and tariff revenue.
+the same quarter; money only moves between governments, firms, tariff revenue and licensing costs.
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ class Checker:
 
     def __init__(self, m: NTIBModel) -> None:
         self.prev: dict[str, object] = {"n": m.firms.n, "awards": m.firms.awards.copy(), "completed": 0,
-                                        "entries": 0, "exits": 0, "totals": (0.0, 0.0, 0.0)}
-        self.sum_last = np.zeros(3)  # sums of the per-quarter money terms, to check the run totals
+                                        "entries": 0, "exits": 0, "totals": (0.0, 0.0, 0.0, 0.0)}
+        self.sum_last = np.zeros(4)  # sums of the per-quarter money terms, to check the run totals
         self.steps = 0
 
     def __call__(self, m: NTIBModel) -> None:
@@ -90,12 +90,13 @@ def descriptions() -> list[tuple[str, str]]:
 
 @check
 def money_each_quarter(m: NTIBModel, ck: Checker) -> None:
-    """Each quarter, government payments = firm receipts + tariff revenue (to 1e-9 relative); tariffs >= 0;
-    the money_gap reporter is that difference."""
+    """Each quarter, government payments = firm receipts + tariff revenue + licensing costs (to 1e-9 relative);
+    tariffs and licensing costs >= 0; the money_gap reporter is that difference."""
     led = m.ledger
-    gap = led.last_gov_paid - led.last_firm_received - led.last_tariffs
+    gap = led.last_gov_paid - led.last_firm_received - led.last_tariffs - led.last_licensing
     assert _close(gap, 0.0, led.last_gov_paid), f"money gap {gap} in a quarter paying {led.last_gov_paid}"
     assert led.last_tariffs >= -REL * max(1.0, led.last_gov_paid), f"negative tariff revenue {led.last_tariffs}"
+    assert led.last_licensing >= 0.0, f"negative licensing costs {led.last_licensing}"
     assert m.datacollector.model_vars["money_gap"][-1] == gap
 
 
@@ -103,9 +104,9 @@ def money_each_quarter(m: NTIBModel, ck: Checker) -> None:
 def money_run_totals(m: NTIBModel, ck: Checker) -> None:
     """Run totals obey the same identity and equal the sum of the quarters; they never fall."""
     led = m.ledger
-    ck.sum_last += (led.last_gov_paid, led.last_firm_received, led.last_tariffs)
-    totals = (led.gov_paid, led.firm_received, led.tariff_revenue)
-    assert _close(totals[0], totals[1] + totals[2], totals[0]), f"run totals {totals} do not balance"
+    ck.sum_last += (led.last_gov_paid, led.last_firm_received, led.last_tariffs, led.last_licensing)
+    totals = (led.gov_paid, led.firm_received, led.tariff_revenue, led.licensing_costs)
+    assert _close(totals[0], totals[1] + totals[2] + totals[3], totals[0]), f"run totals {totals} do not balance"
     for total, summed in zip(totals, ck.sum_last):
         assert _close(total, summed, total), f"run total {total} != sum of quarters {summed}"
     assert all(now >= before - REL * max(1.0, abs(before)) for now, before in zip(totals, ck.prev["totals"]))
@@ -114,16 +115,19 @@ def money_run_totals(m: NTIBModel, ck: Checker) -> None:
 
 @check
 def flows_account(m: NTIBModel, ck: Checker) -> None:
-    """End-item awards are >= 0 and never exceed what was tendered; component purchases only move value
-    between countries, so all-value flows sum to the awards and none is negative (in the run totals and in
-    the four-quarter window the reporters read)."""
+    """End-item awards are >= 0 and never exceed what was tendered; all-value flows are industry revenue, so
+    they sum to the awards less at most the duties and licensing costs paid, and none is negative (in the run
+    totals and in the four-quarter window the reporters read)."""
     led = m.ledger
     assert (led.prime_flows >= 0).all()
     for name in ("flows", "recent_flows"):
         low = getattr(led, name).min()
         assert low >= -REL * max(1.0, led.prime_flows.sum()), f"ledger.{name} has a negative flow {low}"
     assert led.prime_flows.sum() <= led.tenders.sum() * (1 + REL) + REL
-    assert _close(led.flows.sum(), led.prime_flows.sum(), led.prime_flows.sum())
+    awards, revenue = led.prime_flows.sum(), led.flows.sum()
+    taken = led.tariff_revenue + led.licensing_costs
+    assert revenue <= awards * (1 + REL) + REL, f"flows {revenue} exceed awards {awards}"
+    assert revenue >= (awards - taken) - REL * max(1.0, awards), f"flows {revenue} below {awards - taken}"
 
 
 @check

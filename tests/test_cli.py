@@ -62,7 +62,7 @@ def test_out_writes_results_with_manifest(tmp_path):
             "technology.png", "unit_cost_index.png"} <= files
     manifest = json.loads((tmp_path / "res" / "manifest.json").read_text())
     assert manifest["overrides"] == ["USA.preference_margin=0.3"] and manifest["seed"] == 1
-    assert manifest["params"]["home_bias"] > 0 and manifest["versions"]["mesa"].startswith("3.")
+    assert manifest["params"]["tech_gap"] > 0 and manifest["versions"]["mesa"].startswith("3.")
     assert not [p for p in (tmp_path / "res").iterdir() if p.name.startswith(".staging")]
 
 

@@ -1,11 +1,14 @@
 """Unit tests of each market phase on hand-built firm tables: a few firms, one buyer, one tender where possible.
 
 Bid noise is off so awards are deterministic; every test uses its own `np.random.default_rng(0)` and Ledger.
+Every Params comes from `pinned()`, which sets each value the expected numbers rest on explicitly, so that
+retuning a default does not move them.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -31,6 +34,34 @@ FIRM_DEFAULTS = {
 }
 
 
+# The values the hand-computed numbers below rest on (today's defaults, bid noise off), set explicitly.
+PINNED: dict[str, float] = {
+    # bidding and awards
+    "markup": 0.10, "quality_weight": 1.5, "bid_noise": 0.0, "home_bias": 0.0, "lead_time_ref": 4.0,
+    "lead_time_weight": 0.15, "tenders_per_bn": 1.5, "max_tenders": 16,
+    # frictions
+    "licence_cost_per_day": 0.0005, "compliance_cost": 0.02, "offset_cost": 0.10, "taa_factor": 3.6,
+    "metal_content": 0.15,
+    # supply chain
+    "component_share": 0.45, "lots": 5, "candidates": 6, "sourcing_home_bias": 0.15,
+    # production
+    "progress_ratio": 0.85, "experience_depreciation": 0.0125, "target_backlog": 3.0, "capacity_adjust": 0.15,
+    "capacity_decay": 0.05, "capex_cost": 1.0, "fixed_cost": 0.02, "cash_buffer": 4.0,
+    # innovation and co-development
+    "rd_share": 0.04, "innovation_rate": 1.0, "innovation_step": 0.01, "diffusion": 0.02, "seek_prime": 0.03,
+    "seek_supplier": 0.003, "deterrence_days": 90.0, "codev_quarters": 12, "codev_cost_weight": 0.5,
+    "codev_cost": 0.3, "codev_success": 0.6, "codev_gain": 0.05, "codev_absorption": 4.0,
+    "codev_access_quarters": 40,
+    # entry and exit
+    "exit_quarters": 8, "entry_margin": 0.10, "entry_rate": 0.005, "experience_quarters": 80.0,
+}
+
+
+def pinned(**values: float) -> Params:
+    """Params with every PINNED value set explicitly, and `values` on top."""
+    return Params(**{**PINNED, **values})
+
+
 def table(*firms: dict) -> FirmTable:
     """A FirmTable with one row per dict (country and sector given as codes); unset fields take FIRM_DEFAULTS."""
     names = dict.fromkeys([*FIRM_DEFAULTS, *(k for f in firms for k in f)])
@@ -44,11 +75,12 @@ def table(*firms: dict) -> FirmTable:
 
 
 def rules(levers: dict[str, dict] | None = None, params: Params | None = None, ntib: tuple[str, ...] = ()) -> Rules:
-    """Compiled rules from default policies, with {country code: {lever: value}} applied."""
+    """Compiled rules from default policies, with {country code: {lever: value}} applied; licence friction is
+    compiled from `params` (pinned() unless given)."""
     policies = [Policy() for _ in COUNTRIES]
     for code, values in (levers or {}).items():
         policies[C[code]].apply(values, "test")
-    return compile_rules(policies, np.array([c in ntib for c in COUNTRIES]), params or Params())
+    return compile_rules(policies, np.array([c in ntib for c in COUNTRIES]), params or pinned())
 
 
 def budget(buyer: str = "USA", sector: str = "air", value: float = 2.0) -> np.ndarray:
@@ -63,7 +95,7 @@ def no_shock() -> np.ndarray:
 
 
 # One tender, no noise; no home bias or compliance cost unless a test turns them on, so each barrier is isolated.
-PROCURE = Params(bid_noise=0.0, max_tenders=1, home_bias=0.0, compliance_cost=0.0)
+PROCURE = pinned(bid_noise=0.0, max_tenders=1, home_bias=0.0, compliance_cost=0.0)
 
 
 def prules(levers: dict[str, dict] | None = None, ntib: tuple[str, ...] = ()) -> Rules:
@@ -92,18 +124,34 @@ def test_issue_tenders_splits_each_budget_into_tenders_summing_to_it():
     """Tender count = clip(rint(budget * tenders_per_bn), 1, max_tenders); the values of a cell sum to its budget."""
     sector_budget = budget("USA", "air", 2.0)
     sector_budget[GBR, LAND] = 0.1  # rint(0.15) = 0, clipped up to one tender
-    buyer, sector, value, safe = issue_tenders(sector_budget, np.zeros(N_COUNTRIES), Params(), np.random.default_rng(0))
-    us = buyer == USA
+    tenders = issue_tenders(sector_budget, rules(), pinned(), np.random.default_rng(0))
+    us = tenders.buyer == USA
     assert us.sum() == 3  # rint(2.0 * 1.5)
-    assert (sector[us] == AIR).all()
-    assert value[us].sum() == pytest.approx(2.0)
-    assert (buyer == GBR).sum() == 1
-    assert value[buyer == GBR] == pytest.approx([0.1])
-    assert not safe.any()
-    _, _, value, safe = issue_tenders(budget(value=2.0), np.ones(N_COUNTRIES), Params(max_tenders=1),
-                                      np.random.default_rng(0))
-    assert value == pytest.approx([2.0])
-    assert safe.all()  # safe_share = 1: every tender is SAFE-like
+    assert (tenders.sector[us] == AIR).all()
+    assert tenders.value[us].sum() == pytest.approx(2.0)
+    assert (tenders.buyer == GBR).sum() == 1
+    assert tenders.value[tenders.buyer == GBR] == pytest.approx([0.1])
+    assert not tenders.safe.any()
+    assert not tenders.noncompeted.any()
+    tenders = issue_tenders(budget(value=2.0), rules({"USA": {"safe_share": 1.0, "noncompeted_share": 1.0}}),
+                            pinned(max_tenders=1), np.random.default_rng(0))
+    assert tenders.value == pytest.approx([2.0])
+    assert tenders.safe.all()  # safe_share = 1: every tender is SAFE-like
+    assert tenders.noncompeted.all()  # noncompeted_share = 1: every tender is non-competed
+
+
+def test_issue_tenders_draws_the_noncompeted_flag_after_the_safe_flag():
+    """Per tender, one uniform draw decides SAFE (< safe_share) and then one more decides non-competed
+    (< noncompeted_share), both by the buyer's share; 200 tenders of a 0.6 share are about 60% non-competed."""
+    rule = rules({"USA": {"safe_share": 0.3, "noncompeted_share": 0.6}})
+    tenders = issue_tenders(budget(value=200.0), rule, pinned(max_tenders=200), np.random.default_rng(0))
+    n = len(tenders.value)
+    assert n == 200  # clip(rint(200 * 1.5), 1, 200)
+    rng = np.random.default_rng(0)
+    rng.gamma(2.0, 1.0, n)  # the tender sizes
+    assert tenders.safe.tolist() == (rng.random(n) < 0.3).tolist()
+    assert tenders.noncompeted.tolist() == (rng.random(n) < 0.6).tolist()
+    assert tenders.noncompeted.mean() == pytest.approx(0.6, abs=0.1)
 
 
 def test_preference_margin_keeps_an_equal_uk_offer_out():
@@ -135,8 +183,8 @@ def test_end_item_tariff_keeps_a_cheaper_uk_offer_out():
 
 def test_home_bias_alone_favours_the_domestic_prime():
     """home_bias is an evaluated-price penalty on every foreign offer, even with no written rule."""
-    awards, _ = run_procure(us_and_uk_primes(uk_cost=0.8), prules(), Params(bid_noise=0.0, max_tenders=1,
-                                                                            home_bias=0.35, compliance_cost=0.0))
+    awards, _ = run_procure(us_and_uk_primes(uk_cost=0.8), prules(), pinned(bid_noise=0.0, max_tenders=1,
+                                                                           home_bias=0.35, compliance_cost=0.0))
     assert awards.firm.tolist() == [0]  # 0.8 * 1.35 = 1.08 > 1
 
 
@@ -183,7 +231,7 @@ def test_sovereign_sector_admits_ntib_treated_and_joint_products():
 
 def test_joint_product_escapes_the_margin_but_not_home_bias():
     """Surprise: access_until is documented as 'counts as domestic', but procurement lifts only the margin (and the
-    sovereign bar) for a joint product; home_bias, tariffs and friction still apply to it."""
+    sovereign bar) for a joint product; home_bias, tariffs, licensing costs and licence delay still apply to it."""
     margin = prules({"USA": {"preference_margin": {"GBR": 0.5}}})
     firms = us_and_uk_primes(uk_cost=0.9)
     firms.access_until[1, USA] = 10
@@ -191,7 +239,7 @@ def test_joint_product_escapes_the_margin_but_not_home_bias():
     assert awards.firm.tolist() == [1]  # the margin is waived
     firms = us_and_uk_primes(uk_cost=0.9)
     firms.access_until[1, USA] = 10
-    awards, _ = run_procure(firms, margin, Params(bid_noise=0.0, max_tenders=1, home_bias=0.35, compliance_cost=0.0))
+    awards, _ = run_procure(firms, margin, pinned(bid_noise=0.0, max_tenders=1, home_bias=0.35, compliance_cost=0.0))
     assert awards.firm.tolist() == [0]  # home bias is not
 
 
@@ -216,12 +264,14 @@ def test_safe_tenders_admit_only_home_and_eur_primes():
 
 
 def test_award_money_is_booked_domestic_winner():
-    """Domestic award: units = value / (net price), receipt = value, no duty; backlog, cash, awards and ledger move."""
+    """Domestic award: units = value / (net price), receipt = value, no duty or licensing; backlog, cash, awards and
+    ledger move, and the receipt is the US industry's revenue."""
     firms = us_and_uk_primes()
     awards, ledger = run_procure(firms, prules({"USA": {"preference_margin": {"GBR": 0.5}}}))
     net = 1.0 * 1.1  # prime cost 1 with the 10% markup
     assert awards.units == pytest.approx([2.0 / net])
     assert awards.value == pytest.approx([2.0])
+    assert awards.receipt == pytest.approx([2.0])
     assert firms.backlog.tolist() == pytest.approx([2.0 / net, 0.0])
     assert firms.cash.tolist() == pytest.approx([2.0, 0.0])
     assert firms.receipts.tolist() == pytest.approx([2.0, 0.0])
@@ -229,44 +279,146 @@ def test_award_money_is_booked_domestic_winner():
     assert ledger.q_gov_paid == pytest.approx(2.0)
     assert ledger.q_tenders[USA] == pytest.approx(2.0)
     assert ledger.q_tariffs == 0.0
+    assert ledger.q_licensing == 0.0
     assert ledger.q_prime[USA, USA] == pytest.approx(2.0)
+    assert ledger.q_flows[USA, USA] == pytest.approx(2.0)  # the winner's receipt
     assert ledger.q_flows.sum() == pytest.approx(2.0)
     assert ledger.q_capability[USA] == pytest.approx(2.0 / net)  # units x quality 1
     assert ledger.q_ordered[AIR] == pytest.approx(2.0 / net)
 
 
-def test_award_money_is_booked_foreign_winner_with_tariff_and_friction():
-    """UK win despite a 20% duty and 2% compliance cost: gross = net * 1.02 * 1.2, units = value / gross,
-    receipt = units * net * 1.02, tariff revenue = value - receipt."""
-    params = Params(bid_noise=0.0, max_tenders=1, home_bias=0.0, compliance_cost=0.02)
+def test_award_money_is_booked_foreign_winner_with_tariff_and_licensing_costs():
+    """UK win despite a 20% duty and a 2% compliance cost: the seller's price is net, the price charged
+    net * 1.02 (licensing passed on), gross = that * 1.2, units = value / gross; the winner receives
+    units * net, licensing costs units * net * 0.02 and tariff revenue is value - units * net * 1.02."""
+    params = pinned(bid_noise=0.0, max_tenders=1, home_bias=0.0, compliance_cost=0.02)
     firms = us_and_uk_primes(uk_cost=0.5, uk_quality=1.3)
     awards, ledger = run_procure(firms, rules({"USA": {"tariff_end_items": {"GBR": 0.2}}}, params), params)
-    seller = 0.5 * 1.1 * 1.02
-    gross = seller * 1.2
+    seller = 0.5 * 1.1
+    price = seller * 1.02
+    gross = price * 1.2
     units = 2.0 / gross
     receipt = units * seller
-    # note: the 2% licence friction is paid to the exporter (part of its receipt), not lost as a cost
     assert awards.firm.tolist() == [1]
     assert awards.units == pytest.approx([units])
+    assert awards.value == pytest.approx([2.0])
+    assert awards.receipt == pytest.approx([receipt])
     assert firms.backlog[1] == pytest.approx(units)
     assert firms.cash[1] == pytest.approx(receipt)
-    assert receipt == pytest.approx(2.0 / 1.2)
+    assert firms.receipts[1] == pytest.approx(receipt)
+    assert firms.awards[1] == pytest.approx(2.0)  # awards count what the buyer paid
+    assert receipt == pytest.approx(2.0 / (1.02 * 1.2))
     assert ledger.q_gov_paid == pytest.approx(2.0)
-    assert ledger.q_tariffs == pytest.approx(2.0 - receipt)
-    assert ledger.q_gov_paid == pytest.approx(firms.cash.sum() + ledger.q_tariffs)  # money identity
-    assert ledger.q_prime[USA, GBR] == pytest.approx(2.0)
+    assert ledger.q_tariffs == pytest.approx(2.0 - units * price)
+    assert ledger.q_tariffs == pytest.approx(2.0 - 2.0 / 1.2)
+    assert ledger.q_licensing == pytest.approx(units * (price - seller))
+    assert ledger.q_licensing == pytest.approx(0.02 * receipt)
+    # money identity: government payments = firm receipts + tariff revenue + licensing costs
+    assert ledger.q_gov_paid == pytest.approx(firms.cash.sum() + ledger.q_tariffs + ledger.q_licensing)
+    assert ledger.q_prime[USA, GBR] == pytest.approx(2.0)  # the award, at what the buyer paid
+    assert ledger.q_flows[USA, GBR] == pytest.approx(receipt)  # industry revenue: neither duty nor licensing
+    assert ledger.q_flows.sum() == pytest.approx(receipt)
     assert ledger.q_capability[USA] == pytest.approx(units * 1.3)
+
+
+def test_licensing_costs_are_passed_on_and_spent_not_kept_by_the_seller():
+    """A UK licence toward the US of 40 days: friction = compliance 0.02 + 40 * 0.0005 per day = 0.04. The UK
+    prime's price is net * 1.04, so the buyer gets 2 / (net * 1.04) units; the prime keeps net a unit and
+    units * net * 0.04 goes to ledger.q_licensing, out of the model's firms. An exemption removes it."""
+    params = pinned(bid_noise=0.0, max_tenders=1, home_bias=0.0, compliance_cost=0.02, licence_cost_per_day=0.0005)
+    firms = table({"country": "GBR"})
+    awards, ledger = run_procure(firms, rules({"GBR": {"licence_days": {"USA": 40}}}, params), params)
+    net, friction = 1.1, 0.02 + 40 * 0.0005
+    units = 2.0 / (net * (1 + friction))
+    assert awards.units == pytest.approx([units])
+    assert awards.receipt == pytest.approx([units * net])
+    assert firms.cash[0] == pytest.approx(units * net)
+    assert ledger.q_licensing == pytest.approx(units * net * friction)
+    assert ledger.q_tariffs == pytest.approx(0.0, abs=1e-12)
+    assert ledger.q_gov_paid == pytest.approx(2.0)
+    assert ledger.q_gov_paid == pytest.approx(firms.cash.sum() + ledger.q_tariffs + ledger.q_licensing)
+    assert ledger.q_flows[USA, GBR] == pytest.approx(units * net)
+    firms = table({"country": "GBR"})
+    awards, ledger = run_procure(firms, rules({"GBR": {"licence_days": {"USA": 40}, "exempt": {"USA": 1}}}, params),
+                                 params)
+    assert awards.receipt == pytest.approx([2.0])
+    assert ledger.q_licensing == 0.0
+
+
+def test_licence_delay_makes_an_otherwise_equal_foreign_bid_lose():
+    """Licence price costs off, so only the delay differs. Both primes hold 4 quarters of backlog on capacity 1, so
+    lead time (4 + units) is past the 4-quarter reference; the UK prime's quality is 1.01, which wins on equal
+    terms. A 91-day UK licence toward the US adds licence_days / 91 = 1 quarter to its lead time (lateness + 0.15)
+    and it loses; an exemption removes the delay. With empty order books the same delay keeps its lead time
+    within the reference and costs nothing."""
+    params = pinned(bid_noise=0.0, max_tenders=1, home_bias=0.0, compliance_cost=0.0, licence_cost_per_day=0.0)
+
+    def primes(backlog: float) -> FirmTable:
+        return table({"country": "USA", "capacity": 1.0, "backlog": backlog},
+                     {"country": "GBR", "capacity": 1.0, "backlog": backlog, "quality": 1.01})
+
+    delay = {"GBR": {"licence_days": {"USA": 91}}}
+    awards, _ = run_procure(primes(4.0), rules(None, params), params)
+    assert awards.firm.tolist() == [1]
+    awards, ledger = run_procure(primes(4.0), rules(delay, params), params)
+    assert awards.firm.tolist() == [0]
+    assert ledger.q_licensing == 0.0  # the delay is not a price cost here
+    units = 2.0 / 1.1
+    late_us, late_uk = 0.15 * units, 0.15 * (units + 1.0)
+    assert 1.5 * math.log(1.01) - math.log(1 + late_uk) < -math.log(1 + late_us)  # the UK score is lower
+    awards, _ = run_procure(primes(4.0), rules({"GBR": {"licence_days": {"USA": 91}, "exempt": {"USA": 1}}}, params),
+                            params)
+    assert awards.firm.tolist() == [1]
+    awards, _ = run_procure(primes(0.0), rules(delay, params), params)  # lead 1.82 + 1 < 4: no lateness
+    assert awards.firm.tolist() == [1]
+
+
+def test_noncompeted_tender_with_a_home_prime_excludes_foreign_bids():
+    """noncompeted_share 1: every US tender is awarded among the US primes in the sector, so a UK prime at half the
+    price and of higher quality cannot bid; without it (or with another buyer's share) the UK prime wins."""
+    awards, _ = run_procure(us_and_uk_primes(uk_cost=0.5, uk_quality=1.3), prules({"USA": {"noncompeted_share": 1.0}}))
+    assert awards.firm.tolist() == [0]
+    awards, _ = run_procure(us_and_uk_primes(uk_cost=0.5, uk_quality=1.3), prules())
+    assert awards.firm.tolist() == [1]
+    awards, _ = run_procure(us_and_uk_primes(uk_cost=0.5, uk_quality=1.3), prules({"GBR": {"noncompeted_share": 1.0}}))
+    assert awards.firm.tolist() == [1]
+
+
+def test_noncompeted_tender_without_a_home_prime_in_the_sector_stays_open():
+    """A non-competed tender goes to foreign bidders when the buyer has no eligible prime of its own in the sector:
+    a US prime in another sector, or one that has exited, does not count."""
+    noncompeted = prules({"USA": {"noncompeted_share": 1.0}})
+    awards, _ = run_procure(table({"country": "USA", "sector": "land"}, {"country": "GBR"}), noncompeted)
+    assert awards.firm.tolist() == [1]
+    awards, _ = run_procure(table({"country": "USA", "active": False}, {"country": "GBR"}), noncompeted)
+    assert awards.firm.tolist() == [1]
+
+
+def test_noncompeted_tender_shuts_out_ntib_domestic_and_joint_products():
+    """Surprise: a non-competed tender is kept for the buyer's own-country primes; a UK prime the US treats as
+    domestic under NTIB treatment, or a joint product with access, is still foreign for it and is shut out."""
+    ntib = prules({"USA": {"noncompeted_share": 1.0, "ntib_treatment": True}}, ntib=("USA", "GBR"))
+    awards, _ = run_procure(us_and_uk_primes(uk_cost=0.5), ntib)
+    assert awards.firm.tolist() == [0]
+    firms = us_and_uk_primes(uk_cost=0.5)
+    firms.access_until[1, USA] = 10
+    awards, _ = run_procure(firms, prules({"USA": {"noncompeted_share": 1.0}}))
+    assert awards.firm.tolist() == [0]
+    competed = prules({"USA": {"ntib_treatment": True}}, ntib=("USA", "GBR"))
+    awards, _ = run_procure(us_and_uk_primes(uk_cost=0.5), competed)
+    assert awards.firm.tolist() == [1]  # competed, the NTIB-domestic offer wins
 
 
 def test_offset_is_priced_into_the_foreign_bid_and_reported_on_the_award():
     """A foreign win above the threshold carries offset = rate * value, and its seller price rises by
-    offset_cost * rate."""
+    offset_cost * rate (no licensing cost or duty here, so the winner receives the whole value)."""
     params = PROCURE
     firms = table({"country": "GBR"})
     awards, _ = run_procure(firms, prules({"USA": {"offset_rate": 0.4, "offset_threshold_bn": 1.0}}), params)
     assert awards.offset == pytest.approx([0.4 * 2.0])
     seller = 1.1 * (1 + params.offset_cost * 0.4)
     assert awards.units == pytest.approx([2.0 / seller])
+    assert awards.receipt == pytest.approx([2.0])
     firms = table({"country": "GBR"})  # below the threshold: no offset
     awards, _ = run_procure(firms, prules({"USA": {"offset_rate": 0.4, "offset_threshold_bn": 3.0}}), params)
     assert awards.offset == pytest.approx([0.0])
@@ -287,7 +439,7 @@ def test_tenders_of_one_quarter_are_scored_against_the_same_backlog():
     prime wins that quarter. Here the US prime (capacity 1, backlog 3.5) wins both tenders (values 0.82 and 1.18
     with this seed) against a UK prime 10% dearer, though had the first award been in its backlog it would have
     lost the second (lateness 0.198 > the 10% price gap)."""
-    params = Params(bid_noise=0.0, max_tenders=2, home_bias=0.0, compliance_cost=0.0)
+    params = pinned(bid_noise=0.0, max_tenders=2, home_bias=0.0, compliance_cost=0.0)
     firms = table({"country": "USA", "capacity": 1.0, "backlog": 3.5},
                   {"country": "GBR", "unit_cost": 1.1, "comp_price": 1.1})
     awards = procure(firms, rules(None, params), budget(value=2.0), no_shock(), params, 0, np.random.default_rng(0),
@@ -309,7 +461,7 @@ def test_no_primes_no_awards():
 
 # -- sourcing ------------------------------------------------------------------------------------------------------
 
-SOURCE = Params(bid_noise=0.0)
+SOURCE = pinned(bid_noise=0.0)
 
 
 def supply_base(prime_country: str = "USA") -> FirmTable:
@@ -324,9 +476,10 @@ def supply_base(prime_country: str = "USA") -> FirmTable:
 
 
 def award(value: float = 2.0, units: float = 2.0 / 1.1, buyer: int = USA, offset: float = 0.0,
-          content_bound: bool = True) -> Awards:
-    """One award to row 0."""
-    return Awards(firm=np.array([0]), buyer=np.array([buyer]), value=np.array([value]), units=np.array([units]),
+          content_bound: bool = True, receipt: float | None = None) -> Awards:
+    """One award to row 0; the prime receives the whole value unless `receipt` says otherwise."""
+    return Awards(firm=np.array([0]), buyer=np.array([buyer]), value=np.array([value]),
+                  receipt=np.array([value if receipt is None else receipt]), units=np.array([units]),
                   offset=np.array([offset]), content_bound=np.array([content_bound]))
 
 
@@ -392,27 +545,120 @@ def test_content_minimum_applies_only_to_bound_contracts_and_counts_qualifying_c
 
 
 def test_sourcing_conserves_money():
-    """What the prime pays = supplier receipts + duty; each UK lot costs lot_units * 0.5 * 1.1 * 1.02 (markup,
-    compliance) * (1 + 0.85 * 0.1) (component duty on the non-metal share)."""
+    """What the prime pays = supplier receipts + licensing costs + duty. Each UK lot: the supplier receives
+    lot_units * 0.5 * 1.1 (markup), licensing costs 2% of that (compliance, passed on to the prime), and the
+    component duty (1 - 0.15) * 10% (the non-metal share) is charged on both; components bought are booked at
+    that customs value (receipt + licensing)."""
     firms = supply_base()
     units = 2.0 / 1.1
     ledger = run_source(firms, rules({"USA": {"tariff_components": {"GBR": 0.1}}}), award(units=units))
     lot = units * 0.45 / 5
-    net = lot * 0.5 * 1.1 * 1.02
-    duty_rate = (1 - SOURCE.metal_content) * 0.1
+    net = lot * 0.5 * 1.1
+    licensing = net * 0.02
+    duty_rate = (1 - 0.15) * 0.1
+    duty = (net + licensing) * duty_rate
+    paid = net + licensing + duty
     assert lots_by_country(firms, lot) == {"USA": 0, "GBR": 5}
     assert firms.cash[3:].sum() == pytest.approx(5 * net)
     assert firms.receipts[3:].sum() == pytest.approx(5 * net)
-    assert ledger.q_tariffs == pytest.approx(5 * net * duty_rate)
-    assert -firms.cash[0] == pytest.approx(firms.cash[1:].sum() + ledger.q_tariffs)
-    assert -firms.receipts[0] == pytest.approx(5 * net * (1 + duty_rate))
-    assert ledger.q_components[USA, GBR] == pytest.approx(5 * net * (1 + duty_rate))
-    # value moves from the prime's country to the suppliers' in the buyer's row; none is created
-    assert ledger.q_flows[USA, GBR] == pytest.approx(5 * net * (1 + duty_rate))
-    assert ledger.q_flows[USA].sum() == pytest.approx(0.0, abs=1e-12)
+    assert ledger.q_licensing == pytest.approx(5 * licensing)
+    assert ledger.q_tariffs == pytest.approx(5 * duty)
+    assert -firms.cash[0] == pytest.approx(firms.cash[1:].sum() + ledger.q_tariffs + ledger.q_licensing)
+    assert -firms.receipts[0] == pytest.approx(5 * paid)
+    assert paid == pytest.approx(net * 1.02 * (1 + duty_rate))
+    assert ledger.q_components[USA, GBR] == pytest.approx(5 * (net + licensing))  # customs value, before duty
+    # industry revenue: the UK suppliers' receipts arrive in the buyer's row, the prime's country loses what the
+    # prime paid, so the duty and licensing costs leave the row
+    assert ledger.q_flows[USA, GBR] == pytest.approx(5 * net)
+    assert ledger.q_flows[USA, USA] == pytest.approx(-5 * paid)
+    assert ledger.q_flows[USA].sum() == pytest.approx(-5 * (licensing + duty))
     # the prime's component price moves 30% of the way to what a unit of components cost it
-    per_unit = 5 * net * (1 + duty_rate) / (lot * 5)
+    per_unit = 5 * paid / (lot * 5)
     assert firms.comp_price[0] == pytest.approx(0.7 * 1.0 + 0.3 * per_unit)
+
+
+def test_sourcing_flows_move_no_more_than_the_award_receipt():
+    """Components costing the prime more than the award paid it (a value of 0.25, of which the prime received 0.2,
+    against 5 lots of `paid`): the flows are scaled by receipt / spent, not value / spent, so the prime's country
+    loses exactly the receipt and the suppliers' gains its part net of licensing and duty; the cash moves in
+    full."""
+    firms = supply_base()
+    units = 2.0 / 1.1
+    ledger = run_source(firms, rules({"USA": {"tariff_components": {"GBR": 0.1}}}),
+                        award(value=0.25, receipt=0.2, units=units))
+    lot = units * 0.45 / 5
+    net = lot * 0.5 * 1.1
+    paid = net * 1.02 * (1 + 0.85 * 0.1)
+    assert 5 * paid > 0.2
+    scale = 0.2 / (5 * paid)
+    assert ledger.q_flows[USA, USA] == pytest.approx(-0.2)
+    assert ledger.q_flows[USA, GBR] == pytest.approx(5 * net * scale)
+    assert ledger.q_flows[USA, GBR] == pytest.approx(0.2 / (1.02 * 1.085))
+    assert firms.cash[3:].sum() == pytest.approx(5 * net)
+    assert -firms.cash[0] == pytest.approx(5 * paid)
+
+
+def test_procurement_then_sourcing_keep_the_money_identity():
+    """A UK prime wins a US tender (20% US duty, 2% licensing, a 20% offset) and sources 3 lots from US suppliers
+    (licensed toward the UK, UK component duty) and 2 at home (re-export licence toward the US): both phases book
+    their licensing costs, government payments = firm receipts + tariffs + licensing costs, and the all-value
+    flows are what the model's firms received."""
+    params = pinned(bid_noise=0.0, max_tenders=1, home_bias=0.0, compliance_cost=0.02)
+    rule = rules({"USA": {"tariff_end_items": {"GBR": 0.2}, "offset_rate": 0.2, "offset_threshold_bn": 1.0},
+                  "GBR": {"tariff_components": {"USA": 0.1}}}, params)
+    firms = supply_base("GBR")
+    ledger = Ledger()
+    rng = np.random.default_rng(0)
+    awards = procure(firms, rule, budget(value=2.0), no_shock(), params, 0, rng, ledger)
+    assert awards.firm.tolist() == [0]
+    end_item_licensing, end_item_tariffs = ledger.q_licensing, ledger.q_tariffs
+    assert ledger.q_flows[USA, GBR] == pytest.approx(awards.receipt[0])
+    source(firms, Groups.build(firms), rule, awards, params, rng, ledger)
+    lot = awards.units[0] * 0.45 / 5
+    assert lots_by_country(firms, lot) == {"USA": 3, "GBR": 2}
+    us_net, uk_net = 3 * lot * 1.0 * 1.1, 2 * lot * 0.5 * 1.1
+    assert ledger.q_licensing - end_item_licensing == pytest.approx(0.02 * (us_net + uk_net))
+    assert ledger.q_tariffs - end_item_tariffs == pytest.approx(us_net * 1.02 * 0.085)
+    assert ledger.q_gov_paid == pytest.approx(2.0)
+    assert ledger.q_gov_paid == pytest.approx(firms.cash.sum() + ledger.q_tariffs + ledger.q_licensing)
+    assert ledger.q_flows.sum() == pytest.approx(firms.cash.sum())
+    assert ledger.q_flows[USA, USA] == pytest.approx(us_net)
+    assert ledger.q_prime[USA, GBR] == pytest.approx(2.0)
+
+
+def licence_delay_base() -> FirmTable:
+    """Row 0: a US air prime; rows 1-2: US suppliers; rows 3-4: large UK suppliers 10% cheaper. Every supplier holds
+    4 quarters of backlog, so its lead time is just past the 4-quarter reference."""
+    return table(
+        {"country": "USA", "comp_price": 1.0},
+        {"country": "USA", "tier": SUPPLIER, "capacity": 10.0, "backlog": 40.0},
+        {"country": "USA", "tier": SUPPLIER, "capacity": 10.0, "backlog": 40.0},
+        {"country": "GBR", "tier": SUPPLIER, "unit_cost": 0.9, "capacity": 1000.0, "backlog": 4000.0},
+        {"country": "GBR", "tier": SUPPLIER, "unit_cost": 0.9, "capacity": 1000.0, "backlog": 4000.0},
+    )
+
+
+def test_licence_delay_lengthens_the_suppliers_lead_time():
+    """No home bias and no licence price costs: the UK suppliers (0.99 a unit against 1.1) win every lot until a
+    91-day UK licence toward the US adds a quarter to their lead time (0.99 * 1.15 > 1.1); the delay is the
+    longer of the direct and the re-export licence (45 days each toward a US prime on a Canadian contract:
+    0.49 quarters, and 0.99 * 1.074 < 1.1), and a re-export delay counts only toward the final buyer."""
+    params = pinned(bid_noise=0.0, sourcing_home_bias=0.0, compliance_cost=0.0, licence_cost_per_day=0.0)
+    units = 2.0 / 1.1
+    lot = units * 0.45 / 5
+
+    def placed(levers: dict | None, buyer: int = USA) -> dict[str, int]:
+        firms = licence_delay_base()
+        before = firms.backlog.copy()
+        run_source(firms, rules(levers, params), award(units=units, buyer=buyer, content_bound=False), params)
+        firms.backlog -= before  # the lots placed
+        return lots_by_country(firms, lot)
+
+    assert placed(None) == {"USA": 0, "GBR": 5}
+    assert placed({"GBR": {"licence_days": {"USA": 91}}}) == {"USA": 5, "GBR": 0}
+    assert placed({"GBR": {"licence_days": {"USA": 45, "CAN": 45}}}, CAN) == {"USA": 0, "GBR": 5}  # the max
+    assert placed({"GBR": {"licence_days": {"CAN": 91}}}, CAN) == {"USA": 5, "GBR": 0}  # re-export toward CAN
+    assert placed({"GBR": {"licence_days": {"CAN": 91}}}) == {"USA": 0, "GBR": 5}  # not on a US contract
 
 
 def test_duty_free_entry_removes_component_duty_on_the_buyers_own_contracts():
@@ -430,7 +676,9 @@ def test_offset_forces_lots_to_the_buyers_suppliers():
     ledger = run_source(firms, rules(), award(units=units, offset=0.4, content_bound=False))
     lot = units * 0.45 / 5
     assert lots_by_country(firms, lot) == {"USA": 3, "GBR": 2}
-    assert ledger.q_offsets == pytest.approx(3 * lot * 1.1 * 1.02)  # US suppliers, licensed toward the UK prime
+    # the work placed in the US: the US suppliers' receipts (their licence cost toward the UK is not work placed)
+    assert ledger.q_offsets == pytest.approx(3 * lot * 1.1)
+    assert ledger.q_licensing == pytest.approx(0.02 * (3 * lot * 1.1 + 2 * lot * 0.5 * 1.1))
 
 
 def test_lots_nobody_can_supply_are_made_in_house():
@@ -449,10 +697,11 @@ def test_lots_nobody_can_supply_are_made_in_house():
 def test_no_awards_no_sourcing():
     """An empty award list changes nothing."""
     firms = supply_base()
-    empty = Awards(*(np.zeros(0, dtype=d) for d in (np.int64, np.int64, float, float, float, bool)))
+    empty = Awards(*(np.zeros(0, dtype=d) for d in (np.int64, np.int64, float, float, float, float, bool)))
     ledger = run_source(firms, rules(), empty)
     assert firms.cash.tolist() == [0.0] * 5
     assert ledger.q_tariffs == 0.0
+    assert ledger.q_licensing == 0.0
 
 
 # -- production ----------------------------------------------------------------------------------------------------
@@ -473,7 +722,7 @@ def producers(params: Params) -> FirmTable:
 
 def test_delivery_is_backlog_capped_by_capacity():
     """delivered = min(backlog, capacity * supply factor); inactive firms deliver nothing."""
-    params = Params()
+    params = pinned()
     firms = producers(params)
     produce(firms, params, no_shock())
     assert firms.delivered.tolist() == pytest.approx([4.0, 1.0, 0.0])
@@ -489,7 +738,7 @@ def test_delivery_is_backlog_capped_by_capacity():
 def test_learning_curve_and_costs_of_production():
     """cum_output decays by experience_depreciation then adds deliveries; unit cost = base_cost * cum ** b; cash pays
     own work at the old unit cost, the fixed cost on capacity, and capex on growth at the new unit cost."""
-    params = Params()
+    params = pinned()
     b = params.learning_exponent
     firms = producers(params)
     old_cost = firms.unit_cost.copy()
@@ -509,7 +758,7 @@ def test_learning_curve_and_costs_of_production():
 
 def test_progress_ratio_per_doubling():
     """Without depreciation, doubling cumulative output multiplies unit cost by progress_ratio exactly."""
-    params = Params(experience_depreciation=0.0, progress_ratio=0.85)
+    params = pinned(experience_depreciation=0.0, progress_ratio=0.85)
     firms = table({"cum_output": 10.0, "base_cost": 3.0, "unit_cost": 3.0 * 10.0 ** params.learning_exponent,
                    "capacity": 10.0, "backlog": 10.0})
     before = firms.unit_cost[0]
@@ -521,7 +770,7 @@ def test_progress_ratio_per_doubling():
 def test_capacity_moves_toward_backlog_over_target():
     """Capacity grows by capacity_adjust x gap and shrinks by capacity_decay x gap, where gap is (backlog before
     delivery) / target_backlog - capacity; an exited firm's capacity is floored at 1e-9 (surprise: not kept at 0)."""
-    params = Params()
+    params = pinned()
     firms = producers(params)
     produce(firms, params, no_shock())
     up = 4.0 + params.capacity_adjust * (30.0 / 3.0 - 4.0)
@@ -532,7 +781,7 @@ def test_capacity_moves_toward_backlog_over_target():
 
 def test_capacity_at_target_stays_put():
     """Backlog exactly target_backlog quarters of capacity (before delivery): no change in capacity, no capex."""
-    params = Params(fixed_cost=0.0)
+    params = pinned(fixed_cost=0.0)
     firms = table({"tier": SUPPLIER, "capacity": 4.0, "backlog": 12.0})
     produce(firms, params, no_shock())
     assert firms.capacity[0] == pytest.approx(4.0)
@@ -542,7 +791,7 @@ def test_capacity_at_target_stays_put():
 def test_close_accounts_smooths_counts_losses_and_pays_out_excess_cash():
     """revenue_ema and profit_ema move 10% toward receipts and change in cash; loss_streak counts quarters with
     profit_ema < 0; cash above cash_buffer quarters of revenue_ema is paid out; receipts reset."""
-    params = Params(cash_buffer=4.0)
+    params = pinned(cash_buffer=4.0)
     firms = table(
         {"cash": 12.0, "receipts": 5.0, "revenue_ema": 4.0, "profit_ema": 1.0},  # profit 2
         {"cash": 9.0, "receipts": 3.0, "revenue_ema": 3.0, "profit_ema": -0.05, "loss_streak": 3},  # loss 1
@@ -562,7 +811,7 @@ def test_close_accounts_pays_out_all_cash_of_a_firm_without_revenue():
     """Surprise: the cap min(cash, max(buffer, min(cash_before, buffer))) reduces to min(cash, buffer), so a firm
     whose revenue_ema is 0 has all its positive cash paid out at once (cash_before plays no part)."""
     firms = table({"cash": 50.0, "revenue_ema": 0.0})
-    close_accounts(firms, np.array([50.0]), Params())
+    close_accounts(firms, np.array([50.0]), pinned())
     assert firms.cash[0] == 0.0
 
 
@@ -582,7 +831,7 @@ def innovators() -> FirmTable:
 def test_research_grants_follow_revenue_and_sum_to_the_budget():
     """Each country's grant budget is shared by its active firms in proportion to revenue_ema; a country with no
     firms pays nothing; cash gains the grant less own R&D (rd_share x revenue)."""
-    params = Params(innovation_rate=0.0, diffusion=0.0)
+    params = pinned(innovation_rate=0.0, diffusion=0.0)
     firms = innovators()
     grants = np.zeros(N_COUNTRIES)
     grants[USA], grants[GBR], grants[CAN] = 4.0, 0.5, 7.0  # Canada has no firms
@@ -599,7 +848,7 @@ def test_research_grants_follow_revenue_and_sum_to_the_budget():
 
 def test_innovation_only_raises_quality():
     """With a certain success hazard every active firm steps up; quality never falls; exited firms are untouched."""
-    params = Params(innovation_rate=100.0, innovation_step=0.1, rd_share=0.5, diffusion=0.0)
+    params = pinned(innovation_rate=100.0, innovation_step=0.1, rd_share=0.5, diffusion=0.0)
     firms = innovators()
     research(firms, np.zeros(N_COUNTRIES), params, np.random.default_rng(0), Ledger())
     before = np.array([1.0, 2.0, 0.7, 0.5])
@@ -610,24 +859,28 @@ def test_innovation_only_raises_quality():
 def test_diffusion_raises_laggards_toward_the_national_sector_mean_only():
     """Firms below their country-sector's capacity-weighted mean close `diffusion` of the gap; leaders and firms
     alone in their group are unchanged; foreign leaders do not pull (the UK firm is alone in UK air)."""
-    params = Params(innovation_rate=0.0, diffusion=0.5)
+    params = pinned(innovation_rate=0.0, diffusion=0.5)
     firms = innovators()
     research(firms, np.zeros(N_COUNTRIES), params, np.random.default_rng(0), Ledger())
     mean = 1.5  # (1 + 2) / 2, the exited firm excluded
     assert firms.quality.tolist() == pytest.approx([1.0 + 0.5 * (mean - 1.0), 2.0, 0.7, 0.5])
 
 
-def codev_pair(**uk: float) -> FirmTable:
-    """A US and a UK air prime of equal quality and revenue."""
-    return table({"country": "USA", "revenue_ema": 2.0}, {"country": "GBR", "revenue_ema": 2.0, **uk})
+def codev_pair(us_quality: float = 1.0, uk_quality: float = 1.0) -> FirmTable:
+    """A US (row 0) and a UK (row 1) air prime of equal revenue, of equal quality unless given."""
+    return table({"country": "USA", "revenue_ema": 2.0, "quality": us_quality},
+                 {"country": "GBR", "revenue_ema": 2.0, "quality": uk_quality})
 
 
-CODEV = Params(seek_prime=1.0, codev_quarters=1, codev_success=1.0, codev_gain=0.05)
+# Every prime seeks, and with no licence delay and the cost deterrent off every seeker commits.
+CODEV = pinned(seek_prime=1.0, codev_quarters=1, codev_success=1.0, codev_gain=0.05, codev_cost_weight=0.0,
+               codev_absorption=4.0)
 
 
 def test_codevelopment_starts_one_programme_per_pair_and_finishes_it():
     """Both primes seek; one programme starts (cost codev_cost x revenue x sqrt(2)/2 / quarters each); at its end,
-    with equal qualities at the alliance mean and codev_success 1, both are lifted and gain access to each other."""
+    with equal qualities at the alliance mean and codev_success 1, it succeeds: equal partners both reach the new
+    frontier (quality x 1.05) and gain access to each other."""
     firms = codev_pair()
     programmes = Programmes()
     ledger = Ledger()
@@ -679,12 +932,59 @@ def test_codevelopment_support_and_denial():
     assert not firms.in_codev.any()
 
 
+@pytest.mark.parametrize(("absorption", "laggard"), [(4.0, 0.8 + 0.8**4 * 0.25), (0.0, 1.05), (1.0, 1.0)])
+@pytest.mark.parametrize(("us_quality", "uk_quality"), [(1.0, 0.8), (0.8, 1.0)])
+def test_a_successful_programme_lifts_the_leader_and_the_laggard_absorbs_part_of_the_gain(
+        absorption, laggard, us_quality, uk_quality):
+    """Qualities 1.0 and 0.8 (the pair's mean is the alliance mean, so success is certain): the leader goes to the
+    frontier 1.0 * 1.05; the laggard closes (0.8 / 1.0) ** codev_absorption of its gap to it, whichever side of the
+    programme it is on: 0.8 + 0.8**4 * 0.25 with the default 4; with 0 it reaches the frontier too (full
+    spillover); with 1, 0.8 + 0.8 * 0.25."""
+    params = replace(CODEV, codev_absorption=absorption)
+    firms = codev_pair(us_quality, uk_quality)
+    programmes = Programmes()
+    rng = np.random.default_rng(0)
+    codevelop(firms, Groups.build(firms), programmes, rules(), params, 0, rng, Ledger())
+    ledger = Ledger()
+    codevelop(firms, Groups.build(firms), programmes, rules(), params, 1, rng, ledger)
+    assert ledger.codev_completed[USA, GBR] == 1
+    leader = 0 if us_quality > uk_quality else 1
+    assert firms.quality[leader] == pytest.approx(1.05)
+    assert firms.quality[1 - leader] == pytest.approx(laggard)
+
+
+def test_cofunding_makes_firms_commit_to_a_programme():
+    """The commit probability is exp(-days / deterrence_days) * (1 - codev_cost_weight * (1 - funded)), `funded`
+    the mean of the two governments' codev_support shares. With codev_cost_weight 1 and no licence delay, full
+    co-funding by both makes every seeker commit, no co-funding makes none commit, and one government's full
+    co-funding (funded 0.5) makes each of the two seekers commit half the time (a programme in 3 of 4 seeds);
+    a prohibitive licence delay deters even fully co-funded firms."""
+    params = pinned(seek_prime=1.0, codev_cost_weight=1.0, deterrence_days=90.0, taa_factor=3.6)
+    both = {"USA": {"codev_support": {"GBR": 1.0}}, "GBR": {"codev_support": {"USA": 1.0}}}
+
+    def started(rule: Rules, seed: int) -> int:
+        firms = codev_pair()
+        ledger = Ledger()
+        codevelop(firms, Groups.build(firms), Programmes(), rule, params, 0, np.random.default_rng(seed), ledger)
+        return int(ledger.codev_started[USA, GBR])
+
+    seeds = range(400)
+    assert [started(rules(both, params), seed) for seed in seeds[:20]] == [1] * 20
+    assert [started(rules(None, params), seed) for seed in seeds[:20]] == [0] * 20
+    one = rules({"USA": {"codev_support": {"GBR": 1.0}}}, params)
+    assert np.mean([started(one, seed) for seed in seeds]) == pytest.approx(0.75, abs=0.06)
+    # licence delays both ways of 3650 days, times taa_factor: exp(-3650 * 3.6 / 90) ~ 1e-64
+    blocked = rules({"USA": {"codev_support": {"GBR": 1.0}, "licence_days": {"GBR": 3650}},
+                     "GBR": {"codev_support": {"USA": 1.0}, "licence_days": {"USA": 3650}}}, params)
+    assert [started(blocked, seed) for seed in seeds[:20]] == [0] * 20
+
+
 # -- demography ----------------------------------------------------------------------------------------------------
 
 
 def test_exits_take_loss_making_firms_out_of_cash():
     """A firm exits when loss_streak >= exit_quarters and cash < 0: inactive, no capacity, no backlog."""
-    params = Params(exit_quarters=8)
+    params = pinned(exit_quarters=8)
     firms = table(
         {"loss_streak": 8, "cash": -1.0, "backlog": 3.0},  # exits
         {"loss_streak": 8, "cash": 1.0},  # still has cash
@@ -704,7 +1004,7 @@ def test_exits_take_loss_making_firms_out_of_cash():
 def test_entrants_join_a_profitable_group_only():
     """Entrants (Poisson, entry_rate x count) go to country-sector-tier groups whose profit margin exceeds
     entry_margin; they start at 0.2 x mean capacity, 0.85-0.95 x mean quality, born now."""
-    params = Params(entry_rate=0.05, entry_margin=0.1)
+    params = pinned(entry_rate=0.05, entry_margin=0.1)
     profitable = [{"country": "GBR", "tier": SUPPLIER, "revenue_ema": 1.0, "profit_ema": 0.3, "capacity": 10.0,
                    "quality": 0.8, "base_cost": 2.0}] * 100
     losing = [{"country": "USA", "tier": SUPPLIER, "sector": "land", "revenue_ema": 1.0, "profit_ema": 0.05}] * 100
@@ -728,5 +1028,5 @@ def test_entrants_join_a_profitable_group_only():
 def test_no_entry_without_a_profitable_group():
     """Margins at or below entry_margin attract nobody."""
     firms = table(*[{"tier": SUPPLIER, "revenue_ema": 1.0, "profit_ema": 0.1}] * 100)
-    assert len(entrants(firms, Params(entry_rate=0.05, entry_margin=0.1), 0, np.random.default_rng(0))) == 0
+    assert len(entrants(firms, pinned(entry_rate=0.05, entry_margin=0.1), 0, np.random.default_rng(0))) == 0
     assert firms.n == 100

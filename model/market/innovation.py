@@ -3,8 +3,9 @@
 R&D (own funds plus government grants) makes quality rise stochastically. Firms look for a foreign partner
 in their sector; licence delay deters them and denial stops them, exemptions remove both. A joint
 programme costs each of its N = 2 partners sqrt(N)/N of a national programme, succeeds more often the
-better the partners' technology, and on success lifts both to the better partner's level plus a gain and
-opens each partner's government tenders to the joint product.
+better the partners' technology, and on success lifts the leader to a new frontier (its level plus a gain)
+while the laggard closes part of the gap, as its absorptive capacity allows; each partner's government
+tenders open to the joint product. Government co-funding makes firms more willing to commit.
 """
 
 from __future__ import annotations
@@ -98,10 +99,15 @@ def _run_programmes(firms, programmes, params, t, rng, ledger) -> None:
     alliance_mean = np.average(firms.quality, weights=np.where(firms.active, firms.capacity, 0.0))
     p_success = np.clip(params.codev_success * (q.mean(axis=1) / alliance_mean) ** 2, 0.0, 1.0)
     success = rng.random(len(fin)) < p_success
-    lifted = q.max(axis=1) * (1.0 + params.codev_gain)
+    # Spillovers are partial and need absorptive capacity (Cohen & Levinthal 1990): the leader reaches a new
+    # frontier, a partner closes the share (q / q_leader) ** codev_absorption of its gap to it, so the leader
+    # closes all of it and a laggard less the further behind it is.
+    leader = q.max(axis=1)[success]
+    frontier = leader * (1.0 + params.codev_gain)
     win = pair[success]
-    firms.quality[win[:, 0]] = lifted[success]
-    firms.quality[win[:, 1]] = lifted[success]
+    for side in (0, 1):
+        own = q[success, side]
+        firms.quality[win[:, side]] = own + (own / leader) ** params.codev_absorption * (frontier - own)
     ca, cb = firms.country[win[:, 0]], firms.country[win[:, 1]]
     until = t + params.codev_access_quarters
     firms.access_until[win[:, 0], cb] = until
@@ -131,7 +137,9 @@ def _start_programmes(firms, groups, programmes, rules, params, t, rng, ledger) 
     pc = pick
     days = np.maximum(rules.licence_days[c, pc], rules.licence_days[pc, c]) * params.taa_factor
     denial = 1.0 - (1.0 - rules.denial[c, pc]) * (1.0 - rules.denial[pc, c])
-    go = has & (rng.random(len(seekers)) < np.exp(-days / params.deterrence_days))
+    funded = 0.5 * (rules.codev_support[c, pc] + rules.codev_support[pc, c])  # mean co-funding share
+    willing = np.exp(-days / params.deterrence_days) * (1.0 - params.codev_cost_weight * (1.0 - funded))
+    go = has & (rng.random(len(seekers)) < willing)
     go &= partner >= 0
     go[go] &= firms.active[partner[go]] & ~firms.in_codev[partner[go]]
     denied = go & (rng.random(len(seekers)) < denial)

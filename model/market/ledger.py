@@ -30,6 +30,7 @@ class Ledger:
         self.last_ordered = np.zeros(N_SECTORS)
         self.q_gov_paid = 0.0
         self.q_tariffs = 0.0
+        self.q_licensing = 0.0  # export-licensing costs: compliance and delay, spent outside the model's firms
         self.q_offsets = 0.0
         self.flows = np.zeros(shape)
         self.prime_flows = np.zeros(shape)
@@ -41,10 +42,12 @@ class Ledger:
         self.gov_paid = 0.0
         self.firm_received = 0.0
         self.tariff_revenue = 0.0
+        self.licensing_costs = 0.0
         self.offsets_discharged = 0.0
         self.last_gov_paid = 0.0
         self.last_firm_received = 0.0
         self.last_tariffs = 0.0
+        self.last_licensing = 0.0
         self.codev_completed = np.zeros(shape, dtype=np.int64)  # upper triangle used
         self.codev_started = np.zeros(shape, dtype=np.int64)
         self.codev_denied = np.zeros(shape, dtype=np.int64)
@@ -60,13 +63,14 @@ class Ledger:
         self.prime_flows += self.q_prime
         self.tenders += self.q_tenders
         self.capability += self.q_capability
-        self.last_gov_paid, self.last_firm_received, self.last_tariffs = (
-            self.q_gov_paid, firm_received, self.q_tariffs)
+        self.last_gov_paid, self.last_firm_received, self.last_tariffs, self.last_licensing = (
+            self.q_gov_paid, firm_received, self.q_tariffs, self.q_licensing)
         self.last_ordered = self.q_ordered
         self.components += self.q_components
         self.gov_paid += self.q_gov_paid
         self.firm_received += firm_received
         self.tariff_revenue += self.q_tariffs
+        self.licensing_costs += self.q_licensing
         self.offsets_discharged += self.q_offsets
         self.quarters += 1
         self.q_flows = np.zeros_like(self.q_flows)
@@ -75,4 +79,4 @@ class Ledger:
         self.q_capability = np.zeros(N_COUNTRIES)
         self.q_ordered = np.zeros(N_SECTORS)
         self.q_components = np.zeros_like(self.q_components)
-        self.q_gov_paid = self.q_tariffs = self.q_offsets = 0.0
+        self.q_gov_paid = self.q_tariffs = self.q_licensing = self.q_offsets = 0.0

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.common.countries import SUPPLIER
+from model.common.quarters import DAYS_PER_QUARTER
 from model.market.bidding import bid_score, lateness, lead_quarters
 from model.market.firms import FirmTable, Groups
 from model.market.ledger import Ledger
@@ -56,11 +57,13 @@ def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, param
     friction = rules.friction[sc, p3] + np.where(reexport, rules.friction[sc, b3], 0.0)
     denial = 1.0 - (1.0 - rules.denial[sc, p3]) * (1.0 - np.where(reexport, rules.denial[sc, b3], 0.0))
     valid &= rng.random(valid.shape) >= denial
-    price = firms.unit_cost[row] * (1.0 + params.markup) * (1.0 + friction)
+    price = firms.unit_cost[row] * (1.0 + params.markup)  # what the supplier keeps per unit
+    charged = price * (1.0 + friction)  # licensing costs are passed on, and spent on licensing
     tariff = rules.tariff_comp[p3, sc] * (1.0 - rules.duty_free[p3] * (b3 == p3))
-    landed = price * (1.0 + tariff)
-    late = lateness(lead_quarters(firms.backlog[row], lot_units[:, None, None], np.maximum(firms.capacity[row], 1e-12)),
-                    params)
+    landed = charged * (1.0 + tariff)
+    delay = np.maximum(rules.licence_days[sc, p3], np.where(reexport, rules.licence_days[sc, b3], 0.0))
+    lead = lead_quarters(firms.backlog[row], lot_units[:, None, None], np.maximum(firms.capacity[row], 1e-12))
+    late = lateness(lead + delay / DAYS_PER_QUARTER, params)  # a licence delays delivery
     score = bid_score(firms.quality[row], landed, params.sourcing_home_bias * (sc != p3), late,
                       rng.standard_normal(valid.shape), params)
 
@@ -69,7 +72,7 @@ def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, param
     score = np.where(valid, score, -np.inf)
     pick = _apply_content_rule(score, rules.content_ok[b3, sc], rules, awards, n_lots, share)
 
-    _book_lots(firms, ledger, awards, Lots(cand, score, price, tariff, pick, lot_units, forced_lot), params)
+    _book_lots(firms, ledger, awards, Lots(cand, score, price, friction, tariff, pick, lot_units, forced_lot), params)
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,9 @@ class Lots:
 
     candidates: np.ndarray  # (A, L, K) supplier rows, -1 where a segment was empty
     score: np.ndarray  # (A, L, K) bid scores, -inf where a candidate may not supply
-    price: np.ndarray  # (A, L, K) net price per unit, licence costs included
-    tariff: np.ndarray  # (A, L, K) duty rate on it
+    price: np.ndarray  # (A, L, K) price per unit the supplier keeps
+    friction: np.ndarray  # (A, L, K) licensing cost, as a share of that price, passed on to the prime
+    tariff: np.ndarray  # (A, L, K) duty rate on the price charged
     pick: np.ndarray  # (A, L) index of the chosen candidate
     units: np.ndarray  # (A,) units per lot
     forced: np.ndarray  # (A, L) lots an offset obligation places in the buyer's country
@@ -87,8 +91,7 @@ class Lots:
 
 def _book_lots(firms: FirmTable, ledger: Ledger, awards: Awards, lots: Lots, params: Params) -> None:
     """Pay the chosen suppliers, book duties, backlogs and flows, and make unfilled lots in-house."""
-    cand, score, price, tariff, pick, lot_units, forced_lot = (
-        lots.candidates, lots.score, lots.price, lots.tariff, lots.pick, lots.units, lots.forced)
+    cand, score, pick, lot_units, forced_lot = lots.candidates, lots.score, lots.pick, lots.units, lots.forced
     n_awards, n_lots = lot_units.shape[0], forced_lot.shape[1]
     prime, buyer = awards.firm, awards.buyer
     pc = firms.country[prime].astype(np.int64)
@@ -97,24 +100,30 @@ def _book_lots(firms: FirmTable, ledger: Ledger, awards: Awards, lots: Lots, par
     a_idx, l_idx = np.nonzero(filled)
     supplier = chosen[a_idx, l_idx]
     units = lot_units[a_idx]
-    net = units * np.take_along_axis(price, pick[:, :, None], axis=2)[:, :, 0][a_idx, l_idx]
-    duty = net * np.take_along_axis(tariff, pick[:, :, None], axis=2)[:, :, 0][a_idx, l_idx]
-    paid = net + duty
+    def picked(values: np.ndarray) -> np.ndarray:
+        return np.take_along_axis(values, pick[:, :, None], axis=2)[:, :, 0][a_idx, l_idx]
+
+    net = units * picked(lots.price)  # the supplier's receipt
+    licensing = net * picked(lots.friction)
+    duty = (net + licensing) * picked(lots.tariff)
+    paid = net + licensing + duty
     np.add.at(firms.backlog, supplier, units)
     np.add.at(firms.cash, supplier, net)
     np.add.at(firms.receipts, supplier, net)
     np.subtract.at(firms.cash, prime[a_idx], paid)
     np.subtract.at(firms.receipts, prime[a_idx], paid)
     ledger.q_tariffs += duty.sum()
-    # the buyer's money moves from the prime's country to its suppliers' countries, but never more of it
-    # than the contract paid: components that cost the prime more than the contract are its loss, not value
-    # the buyer bought abroad (without the cap the prime's country could book negative value)
+    ledger.q_licensing += licensing.sum()
+    # The buyer's money moves from the prime's country to its suppliers' countries: the supplier's receipt is
+    # revenue there; the duty (paid to the prime's government) and the licensing cost leave the prime's
+    # country's revenue too. Never more than the prime received moves: components that cost it more than
+    # the contract paid are its loss, not value the buyer bought abroad.
     spent = np.bincount(a_idx, paid, minlength=n_awards)
-    moved = paid * np.minimum(1.0, awards.value / np.maximum(spent, 1e-300))[a_idx]
-    np.add.at(ledger.q_components, (pc[a_idx], firms.country[supplier]), paid)
-    np.add.at(ledger.q_flows, (buyer[a_idx], firms.country[supplier]), moved)
-    np.subtract.at(ledger.q_flows, (buyer[a_idx], pc[a_idx]), moved)
-    ledger.q_offsets += paid[forced_lot[a_idx, l_idx] & (firms.country[supplier] == buyer[a_idx])].sum()
+    scale = np.minimum(1.0, awards.receipt / np.maximum(spent, 1e-300))[a_idx]
+    np.add.at(ledger.q_components, (pc[a_idx], firms.country[supplier]), net + licensing)  # customs value
+    np.add.at(ledger.q_flows, (buyer[a_idx], firms.country[supplier]), net * scale)
+    np.subtract.at(ledger.q_flows, (buyer[a_idx], pc[a_idx]), paid * scale)
+    ledger.q_offsets += net[forced_lot[a_idx, l_idx] & (firms.country[supplier] == buyer[a_idx])].sum()  # work placed
 
     # lots nobody could supply are made in-house at the prime's own cost
     in_house = lot_units[:, None] * (~filled)

@@ -220,9 +220,10 @@ def utilisation(m: ModelState) -> float:
 
 
 def money_gap(m: ModelState) -> float:
-    """Last quarter's government payments less firm receipts and tariff revenue: zero up to rounding."""
+    """Last quarter's government payments less firm receipts, tariff revenue and licensing costs: zero up to
+    rounding."""
     led = m.ledger
-    return led.last_gov_paid - led.last_firm_received - led.last_tariffs
+    return led.last_gov_paid - led.last_firm_received - led.last_tariffs - led.last_licensing
 
 
 def effective_barrier(m: ModelState) -> dict[str, float]:
@@ -292,5 +293,6 @@ def run_summary(m: ModelState) -> dict:
         "exits": int(m.exits),
         "money": {"government_paid": round(led.gov_paid, 6), "firms_received": round(led.firm_received, 6),
                   "tariff_revenue": round(led.tariff_revenue, 6),
+                  "licensing_costs": round(led.licensing_costs, 6),
                   "offsets_discharged": round(led.offsets_discharged, 6)},
     }

@@ -80,6 +80,9 @@ class Policy:
         "bool", "treat NTIB members as domestic for preference, content and market access", default=False)
     codev_support: np.ndarray = lever(
         "partner", "share of a joint programme's cost the government co-funds, by partner", 0.0, 1.0)
+    noncompeted_share: float = lever(
+        "number", "share of tenders awarded without competition among the buyer's own primes (sustainment, "
+        "upgrades, follow-on work) where it has a prime in the sector", 0.0, 1.0, 0.0)
     safe_share: float = lever(
         "number", "share of tenders run under SAFE-like rules (home and EUR firms only)", 0.0, 1.0, 0.0)
     adaptation: Adaptation = lever("adaptation", "how the policy reacts to partners: static, reciprocal or industrial")

@@ -24,15 +24,17 @@ class Params:
     markup: float = _p(0.10, 0.0, 1.0, "firm markup over unit cost (assumption)")
     quality_weight: float = _p(1.5, 0.0, 5.0, "exponent on quality in bid scores (tuned)")
     bid_noise: float = _p(0.15, 0.0, 2.0, "s.d. of log fit-to-requirement noise in bid scores (tuned)")
-    home_bias: float = _p(0.35, 0.0, 2.0, "evaluated-price penalty on foreign offers beyond the written rules: "
-                          "government-unique processes, tender access (tuned)")
+    home_bias: float = _p(0.0, 0.0, 2.0, "evaluated-price penalty on foreign offers beyond the written rules "
+                          "and the non-competed share (tuned: zero fits the US and Canadian levels once non-competed "
+                          "work is modelled)")
     lead_time_ref: float = _p(4.0, 0.0, 40.0, "quarters of backlog a buyer accepts without penalty (assumption)")
     lead_time_weight: float = _p(0.15, 0.0, 1.0, "evaluated-price penalty per quarter of lead time above the reference "
                                                  "(assumption)")
     tenders_per_bn: float = _p(1.5, 0.01, 100.0, "tenders issued per US$bn of quarterly sector budget (assumption)")
     max_tenders: int = _p(16, 1, 200, "most tenders per buyer, sector and quarter (speed bound)")
     # Frictions
-    licence_cost_per_day: float = _p(0.0005, 0.0, 0.01, "price cost of one day of licence delay (tuned)")
+    licence_cost_per_day: float = _p(0.0005, 0.0, 0.01, "the seller's carrying cost of a day of licence delay, as a "
+                                     "share of price (the buyer's wait is in the lead time) (tuned)")
     compliance_cost: float = _p(0.02, 0.0, 0.5, "price cost of export-control compliance on a licensed transfer "
                                                 "(assumption)")
     offset_cost: float = _p(0.10, 0.0, 1.0, "price cost per unit of offset obligation; offsets are priced in "
@@ -63,14 +65,19 @@ class Params:
     innovation_rate: float = _p(1.0, 0.0, 100.0, "success hazard per unit of R&D intensity per quarter (tuned)")
     innovation_step: float = _p(0.01, 0.0, 0.5, "mean relative quality gain of a success (tuned)")
     diffusion: float = _p(0.02, 0.0, 1.0, "quarterly catch-up toward the national sector mean (assumption)")
-    seek_prime: float = _p(0.03, 0.0, 1.0, "quarterly probability a prime looks for a foreign partner (tuned)")
-    seek_supplier: float = _p(0.003, 0.0, 1.0, "quarterly probability a supplier looks for a foreign partner (tuned)")
+    seek_prime: float = _p(0.04, 0.0, 1.0, "quarterly probability a prime looks for a foreign partner (tuned)")
+    seek_supplier: float = _p(0.006, 0.0, 1.0, "quarterly probability a supplier looks for a foreign partner (tuned)")
     deterrence_days: float = _p(90.0, 1.0, 3650.0, "licence delay (days) at which firms give up on e^-1 of "
                                                    "partnerships (tuned)")
     codev_quarters: int = _p(12, 1, 80, "duration of a joint programme before licence delay (assumption)")
+    codev_cost_weight: float = _p(0.5, 0.0, 1.0, "share of seekers an unfunded programme's cost deters (co-funding "
+                                  "removes the deterrent in proportion; assumption)")
     codev_cost: float = _p(0.3, 0.0, 5.0, "national programme cost, in quarters of the firm's revenue (assumption)")
     codev_success: float = _p(0.6, 0.0, 1.0, "success probability of partners at the alliance mean technology (tuned)")
     codev_gain: float = _p(0.05, 0.0, 1.0, "quality gain over the better partner on success (tuned)")
+    codev_absorption: float = _p(4.0, 0.0, 50.0, "elasticity of the share of the gap to the new frontier a partner "
+                                 "closes to its technology relative to the leader's (absorptive capacity; 0 lifts "
+                                 "both to the frontier; assumption)")
     codev_access_quarters: int = _p(40, 0, 400, "quarters a joint product is treated as domestic by the partner "
                                                 "(assumption)")
     cash_buffer: float = _p(4.0, 0.0, 100.0, "quarters of revenue firms keep as cash; the rest is paid out "
@@ -81,7 +88,7 @@ class Params:
     entry_rate: float = _p(0.005, 0.0, 0.05, "quarterly entrants per active supplier in an attractive country-sector "
                                              "(assumption)")
     # Initial state
-    tech_gap: float = _p(0.20, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
+    tech_gap: float = _p(0.11, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
     experience_quarters: float = _p(80.0, 1.0, 400.0, "initial cumulative output, in quarters of initial capacity: "
                                     "the steady state of the experience depreciation below")
     size_sigma: float = _p(1.0, 0.0, 3.0, "s.d. of log firm size within a country-sector (assumption)")

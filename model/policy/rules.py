@@ -30,6 +30,7 @@ class Rules:
     offset_exempt: np.ndarray  # [buyer, partner]
     sovereign: np.ndarray  # [buyer, sector]
     safe_share: np.ndarray  # (buyer,)
+    noncompeted_share: np.ndarray  # (buyer,)
     codev_support: np.ndarray  # [government, partner country]
     barrier: np.ndarray  # [imposer, target] tariff + preference + licence cost, for adaptation and outputs
 
@@ -57,6 +58,7 @@ def compile_rules(policies: list[Policy], ntib_members: np.ndarray, params: Para
         denial=stack("denial_prob") * controlled, licence_days=licence_days,
         offset_rate=stack("offset_rate"), offset_threshold=stack("offset_threshold_bn"),
         offset_exempt=stack("offset_exempt") | domestic, sovereign=stack("sovereign_sectors"),
-        safe_share=stack("safe_share"), codev_support=stack("codev_support"),
+        safe_share=stack("safe_share"), noncompeted_share=stack("noncompeted_share"),
+        codev_support=stack("codev_support"),
         barrier=tariff_end + margin + friction,
     )

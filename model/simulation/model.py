@@ -114,7 +114,11 @@ class NTIBModel(mesa.Model):
         self.barrier_history.record(self.rules.barrier)
 
     def budgets(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """This quarter's (buyer x sector) procurement budget and R&D grants by country, US$bn."""
+        """This quarter's (buyer x sector) procurement budget and R&D grants by country, US$bn.
+
+        A government funds defence R&D in proportion to what it buys from its own industry (its home share of
+        end-item awards over the last four quarters): R&D follows the design authorities it procures from, so
+        an importer does not pour its whole R&D budget into a small home industry."""
         years = max(t, 0) / 4.0
         annual = self.data.procurement_bn * (1.0 + self.spec.growth) ** years
         rd = self.params.rd_budget_share
@@ -123,7 +127,7 @@ class NTIBModel(mesa.Model):
             if shock.kind == "demand" and shock.start <= t < shock.start + shock.quarters:
                 demand = np.where(np.outer(shock.countries, shock.sectors), demand * shock.factor, demand)
         sector = (annual * (1 - rd) / 4.0)[:, None] * self.data.sector_demand[None, :] * demand
-        return sector, annual * rd / 4.0
+        return sector, annual * rd / 4.0 * self.home_share()
 
     def supply_factor(self, t: int) -> np.ndarray:
         """Usable share of capacity by (country, sector): below 1 during a supply disruption."""
