@@ -43,7 +43,7 @@ PINNED: dict[str, float] = {
     "licence_cost_per_day": 0.0005, "compliance_cost": 0.02, "offset_cost": 0.10, "taa_factor": 3.6,
     "metal_content": 0.15,
     # supply chain
-    "component_share": 0.45, "lots": 5, "candidates": 6, "sourcing_home_bias": 0.15,
+    "component_share": 0.45, "lots": 5, "candidates": 6, "search_size_elasticity": 0.5, "sourcing_home_bias": 0.15,
     # production
     "progress_ratio": 0.85, "experience_depreciation": 0.0125, "target_backlog": 3.0, "capacity_adjust": 0.15,
     "capacity_decay": 0.05, "capex_cost": 1.0, "fixed_cost": 0.02, "cash_buffer": 4.0,
@@ -490,14 +490,18 @@ def run_source(firms: FirmTable, rule: Rules, awards: Awards, params: Params = S
 
 
 def lots_by_country(firms: FirmTable, lot_units: float) -> dict[str, int]:
-    """Lots placed with each country's suppliers (each lot adds lot_units to one supplier's backlog)."""
+    """Lots placed with each country's suppliers, checking that every lot went whole to one supplier (as it does
+    when the best candidate's free capacity covers the lot): each supplier's backlog is a whole number of lots."""
     sup = firms.tier == SUPPLIER
+    whole = firms.backlog[sup] / lot_units
+    np.testing.assert_allclose(whole, np.rint(whole), rtol=0, atol=1e-9)
     return {code: round(firms.backlog[sup & (firms.country == C[code])].sum() / lot_units) for code in ("USA", "GBR")}
 
 
 def test_award_is_split_into_lots_that_go_to_the_best_offers():
     """The component share of the award is split into params.lots lots; with no rules binding, all go to the
-    cheap UK suppliers, and the suppliers' backlog rises by units * component_share."""
+    cheap UK suppliers, each lot whole to one of them (3000 units of free capacity against lots of 0.16), and the
+    suppliers' backlog rises by units * component_share."""
     firms = supply_base()
     units = 2.0 / 1.1
     run_source(firms, rules(), award(units=units))
@@ -628,7 +632,9 @@ def test_procurement_then_sourcing_keep_the_money_identity():
 
 def licence_delay_base() -> FirmTable:
     """Row 0: a US air prime; rows 1-2: US suppliers; rows 3-4: large UK suppliers 10% cheaper. Every supplier holds
-    4 quarters of backlog, so its lead time is just past the 4-quarter reference."""
+    4 quarters of backlog, past target_backlog (3), so none has free capacity: each is scored on taking next to
+    nothing (lead time = backlog / capacity, the 4-quarter reference exactly, no lateness), and each lot goes whole
+    to the best candidate as the part nobody has room for."""
     return table(
         {"country": "USA", "comp_price": 1.0},
         {"country": "USA", "tier": SUPPLIER, "capacity": 10.0, "backlog": 40.0},
@@ -702,6 +708,154 @@ def test_no_awards_no_sourcing():
     assert firms.cash.tolist() == [0.0] * 5
     assert ledger.q_tariffs == 0.0
     assert ledger.q_licensing == 0.0
+
+
+# Sourcing between two suppliers: A is the only US one, so the one home draw of candidates=2 is A; B is in the UK
+# and, with search_size_elasticity 1, holds nearly all of the sector's capacity value, so the one draw from the
+# whole sector finds B (with seed 0). One lot per award, so a lot holds all the award's component units.
+PAIR = pinned(bid_noise=0.0, lots=1, candidates=2, search_size_elasticity=1.0)
+
+
+def pair(a: dict, b: dict) -> FirmTable:
+    """Row 0: a US air prime; row 1: supplier A, the only US supplier; row 2: supplier B, in the UK (unit cost 1,
+    capacity 1000 unless `b` says otherwise)."""
+    return table({"country": "USA", "comp_price": 1.0}, {"country": "USA", "tier": SUPPLIER, **a},
+                 {"country": "GBR", "tier": SUPPLIER, "capacity": 1000.0, **b})
+
+
+def lots_of(units: float, params: Params) -> Awards:
+    """A content-bound award to row 0 (value 40) whose every lot holds `units` component units."""
+    return award(value=40.0, units=units * params.lots / params.component_share)
+
+
+def test_a_lot_larger_than_the_best_candidates_free_capacity_is_split():
+    """A (unit cost 0.5, capacity 2, no backlog) is the best offer, but its free capacity is target_backlog x
+    capacity - backlog = 6 units: of a 10-unit lot it takes 6 and the next candidate, B (1.1 a unit plus 2%
+    licensing, and the 15% home bias), the other 4. Each is paid for what it takes; the prime pays both."""
+    firms = pair({"capacity": 2.0, "unit_cost": 0.5}, {})
+    ledger = run_source(firms, rules(), lots_of(10.0, PAIR), PAIR)
+    assert firms.backlog.tolist() == pytest.approx([0.0, 6.0, 4.0])  # A is filled up to 3 quarters of work
+    assert firms.cash[1:].tolist() == pytest.approx([6 * 0.5 * 1.1, 4 * 1.1])
+    assert ledger.q_licensing == pytest.approx(0.02 * 4 * 1.1)
+    assert ledger.q_tariffs == 0.0
+    paid = 6 * 0.55 + 4 * 1.1 * 1.02
+    assert firms.cash[0] == pytest.approx(-paid)
+    assert ledger.q_components[USA, [USA, GBR]].tolist() == pytest.approx([6 * 0.55, 4 * 1.1 * 1.02])
+    assert firms.comp_price[0] == pytest.approx(0.7 * 1.0 + 0.3 * paid / 10)
+
+
+def test_what_no_candidate_has_room_for_goes_to_the_best_one():
+    """A 10-unit lot: A (the best, 0.55 a unit) has room for 3 and B for 2 (backlog 2998 on capacity 1000), so A
+    takes 3, B 2, and the 5 nobody has room for go to A too: 8. With both full (backlog target_backlog quarters of
+    capacity), the best takes the whole lot, though it then holds 13 quarters of work."""
+    firms = pair({"capacity": 1.0, "unit_cost": 0.5}, {"backlog": 2998.0})
+    run_source(firms, rules(), lots_of(10.0, PAIR), PAIR)
+    assert firms.backlog.tolist() == pytest.approx([0.0, 3.0 + 5.0, 2998.0 + 2.0])
+    firms = pair({"capacity": 1.0, "unit_cost": 0.5, "backlog": 3.0}, {"backlog": 3000.0})
+    ledger = run_source(firms, rules(), lots_of(10.0, PAIR), PAIR)
+    assert firms.backlog.tolist() == pytest.approx([0.0, 13.0, 3000.0])
+    assert firms.cash[1:].tolist() == pytest.approx([10 * 0.55, 0.0])
+    assert ledger.q_licensing == 0.0  # nothing came from the UK
+
+
+def test_lead_time_is_scored_on_what_the_supplier_would_take():
+    """A small cheap supplier A (capacity 1, 0.88 a unit) and a large dearer one B (1.1 x 1.02 licensing x 1.15
+    home bias) bid for a 20-unit lot. A would take its free capacity of 3, so its lead time is 3 quarters, within
+    the 4-quarter reference: it ranks first and takes 3, and B the other 17. Scored on the whole lot (20 quarters,
+    lateness 0.15 x (20 - 4) = 2.4) A would have lost all of it to B."""
+    firms = pair({"capacity": 1.0, "unit_cost": 0.8}, {})
+    run_source(firms, rules(), lots_of(20.0, PAIR), PAIR)
+    assert firms.backlog.tolist() == pytest.approx([0.0, 3.0, 17.0])
+    assert 0.88 * (1 + 0.15 * (20 - 4)) > 1.1 * 1.02 * 1.15 > 0.88
+
+
+def test_content_rule_keeps_non_counting_suppliers_out_of_the_lots_it_switches():
+    """content_min 0.9 on a bound contract allows 1 of 5 lots whose best offer does not count. UK supplier B (0.55 a
+    unit, room 3000) is the best offer in every lot; US supplier A (1.1 a unit) has room for 3 of each 5-unit lot.
+    The lot left foreign goes whole to B; the 4 switched lots admit counting candidates only, so A takes 3 of each
+    and the 2 it has no room for go to it as well, not to B: A holds 20 units, B 5. Without the minimum B takes all
+    25."""
+    params = replace(PAIR, lots=5)
+    a, b = {"capacity": 1.0, "unit_cost": 1.0}, {"unit_cost": 0.5}
+    firms = pair(a, b)
+    run_source(firms, rules({"USA": {"content_min": 0.9}}), lots_of(5.0, params), params)
+    assert firms.backlog.tolist() == pytest.approx([0.0, 20.0, 5.0])
+    firms = pair(a, b)
+    run_source(firms, rules(), lots_of(5.0, params), params)
+    assert firms.backlog.tolist() == pytest.approx([0.0, 0.0, 25.0])
+
+
+def test_content_rule_counts_lots_by_their_best_offer_not_by_who_fills_them():
+    """Surprise: the content minimum caps the lots whose best candidate does not count, not the units that
+    non-counting suppliers supply. content_min 0.9 allows 1 foreign lot of 5 (a fifth of the component units);
+    here US supplier A (0.55 a unit) is the best offer in every lot but has room for only 3 of each 5-unit lot, so
+    no lot is foreign and none switches, while UK supplier B fills the other 2 of every lot: 10 of 25 units, twice
+    what the cap allows."""
+    params = replace(PAIR, lots=5)
+    firms = pair({"capacity": 1.0, "unit_cost": 0.5}, {})
+    run_source(firms, rules({"USA": {"content_min": 0.9}}), lots_of(5.0, params), params)
+    assert firms.backlog.tolist() == pytest.approx([0.0, 5 * 3.0, 5 * 2.0])
+
+
+def test_a_supplier_drawn_into_several_candidate_slots_takes_its_room_in_each():
+    """Surprise: free capacity is counted per candidate slot and per lot, from the backlog before sourcing, not per
+    supplier. A (room 3, 0.55 a unit) is the only US supplier, so the 3 home draws of candidates=6 all find it and
+    it takes 3 in each slot: 9 of each 10-unit lot, 18 over two lots, 6 times its free capacity (18 quarters of
+    work against a target of 3). B (found by the 3 draws from the whole sector) takes the 1 left of each lot."""
+    params = pinned(bid_noise=0.0, lots=2, candidates=6, search_size_elasticity=1.0)
+    firms = pair({"capacity": 1.0, "unit_cost": 0.5}, {})
+    run_source(firms, rules(), lots_of(10.0, params), params)
+    assert firms.backlog.tolist() == pytest.approx([0.0, 18.0, 2.0])
+
+
+def test_search_weights_are_capacity_value_to_the_power_of_the_elasticity():
+    """Groups.weights cumulates (capacity x unit cost) ** exponent along `order` (exited firms are not in it), and
+    sample_by_capacity draws from a segment [lo, hi) with probability in proportion to those weights: exponent 0
+    makes every supplier alike, 1 draws in proportion to capacity value (as with no weights given, cum_capacity).
+    Suppliers of capacity value 1, 2 and 7: the draw u is cut at thirds with exponent 0, at 0.1 and 0.3 with 1."""
+    firms = table({"capacity": 100.0},  # the US air prime comes first in `order`
+                  {"tier": SUPPLIER, "capacity": 1.0},
+                  {"tier": SUPPLIER, "capacity": 2.0},
+                  {"tier": SUPPLIER, "capacity": 3.5, "unit_cost": 2.0},
+                  {"tier": SUPPLIER, "capacity": 50.0, "active": False})
+    groups = Groups.build(firms)
+    assert groups.order.tolist() == [0, 1, 2, 3]
+    assert groups.weights(firms, 1.0).tolist() == pytest.approx([100.0, 101.0, 103.0, 110.0])
+    assert groups.weights(firms, 1.0).tolist() == pytest.approx(groups.cum_capacity.tolist())
+    assert groups.weights(firms, 0.0).tolist() == pytest.approx([1.0, 2.0, 3.0, 4.0])
+    assert groups.weights(firms, 0.5).tolist() == pytest.approx(np.cumsum([10.0, 1.0, 2 ** 0.5, 7 ** 0.5]).tolist())
+    lo, hi = groups.bounds(SUPPLIER, AIR, USA)
+    assert (lo, hi) == (1, 4)
+    u = np.array([0.05, 0.15, 0.25, 0.35, 0.5, 0.75, 0.95])
+    assert groups.sample_by_capacity(lo, hi, u, groups.weights(firms, 0.0)).tolist() == [1, 1, 1, 2, 2, 3, 3]
+    assert groups.sample_by_capacity(lo, hi, u, groups.weights(firms, 1.0)).tolist() == [1, 2, 2, 3, 3, 3, 3]
+    assert groups.sample_by_capacity(lo, hi, u).tolist() == [1, 2, 2, 3, 3, 3, 3]
+    draws = np.random.default_rng(0).random(100_000)
+    root = np.sqrt([1.0, 2.0, 7.0])
+    for exponent, shares in ((0.0, [1 / 3] * 3), (0.5, root / root.sum()), (1.0, [0.1, 0.2, 0.7])):
+        rows = groups.sample_by_capacity(lo, hi, draws, groups.weights(firms, exponent))
+        assert (np.bincount(rows, minlength=4)[1:] / draws.size).tolist() == pytest.approx(list(shares), abs=0.005)
+    lo, hi = groups.bounds(SUPPLIER, AIR, GBR)  # no UK suppliers: nobody is drawn
+    assert groups.sample_by_capacity(lo, hi, np.array([0.5]), groups.weights(firms, 0.0)).tolist() == [-1]
+
+
+@pytest.mark.parametrize(("elasticity", "share", "tol"), [(0.0, 0.5, 0.05), (1.0, 0.0, 0.0)])
+def test_sourcing_finds_candidates_with_the_search_size_elasticity(elasticity, share, tol):
+    """A US prime with no US suppliers: each lot's one valid candidate (candidates=2; the home draw finds nobody)
+    is drawn from two UK suppliers, large dear B (capacity value 1000) and tiny cheap C (5e-4), which takes any
+    lot it is offered (room 3e-3 against lots of 1e-3). search_size_elasticity 0: C is found for about half of
+    1000 lots (473 with seed 0); 1: for none (its chance is 5e-7 a lot)."""
+    params = pinned(bid_noise=0.0, lots=20, candidates=2, search_size_elasticity=elasticity)
+    firms = table({"country": "USA"}, {"country": "GBR", "tier": SUPPLIER, "capacity": 1000.0},
+                  {"country": "GBR", "tier": SUPPLIER, "capacity": 1e-3, "unit_cost": 0.5})
+    n = 50
+    one = award(units=1e-3 * params.lots / params.component_share)
+    awards = Awards(**{f: np.repeat(getattr(one, f), n) for f in
+                       ("firm", "buyer", "value", "receipt", "units", "offset", "content_bound")})
+    run_source(firms, rules(), awards, params)
+    lots_to_c = firms.backlog[2] / 1e-3
+    assert lots_to_c + firms.backlog[1] / 1e-3 == pytest.approx(n * params.lots)
+    assert lots_to_c / (n * params.lots) == pytest.approx(share, abs=tol)
 
 
 # -- production ----------------------------------------------------------------------------------------------------

@@ -16,12 +16,15 @@ from model.metrics.outcomes import run_summary
 from model.runs import validation
 from model.runs.validation import Job, measure
 
-# Patterns met on the reduced seeds below, at the commit that added the suite (see docs/validation.md).
-HELD_LEVELS = {("nzl_domestic_share", "first"), ("nzl_domestic_share", "last"), ("nzl_domestic_share", "run"),
-               ("us_effective_primes", "first"), ("us_effective_primes", "run"),
-               ("us_supplier_top10_share", "first")}
-HELD_LEVERS = {"offset_rate", "offset_threshold_bn", "offset_exempt", "ntib_treatment", "safe_share",
-               "adaptation (reciprocal)"}
+# Patterns met with a margin on the reduced seeds below, with the mechanisms of docs/ODD.md as they are now
+# (see docs/validation.md); a pattern moves in here once the model meets it robustly.
+HELD_LEVELS = {(name, window) for name in ("can_share_to_us", "nzl_domestic_share", "aus_revenue_bn")
+               for window in ("first", "last", "run")} | {
+    ("us_effective_primes", "first"), ("us_effective_primes", "run"),
+    ("us_effective_suppliers_share", "first"), ("us_effective_suppliers_share", "run")}
+HELD_LEVERS = {"preference_margin", "qualifying", "tariff_end_items", "duty_free_entry", "licence_days", "exempt",
+               "offset_rate", "offset_threshold_bn", "offset_exempt", "ntib_treatment", "codev_support",
+               "safe_share", "adaptation (reciprocal)"}
 SEEDS = 6
 
 

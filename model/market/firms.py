@@ -138,9 +138,15 @@ class Groups:
         k = self.key(tier, sector, country)
         return self.start[k], self.start[k + 1]
 
-    def sample_by_capacity(self, lo: np.ndarray, hi: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Row of a firm drawn from each segment [lo, hi) with probability proportional to capacity (-1 if empty)."""
-        cum = self.cum_capacity
+    def weights(self, firms: FirmTable, exponent: float) -> np.ndarray:
+        """Cumulative sampling weights along `order`: capacity value to the power `exponent`."""
+        return np.cumsum((firms.capacity[self.order] * firms.unit_cost[self.order]) ** exponent)
+
+    def sample_by_capacity(self, lo: np.ndarray, hi: np.ndarray, u: np.ndarray,
+                           cum: np.ndarray | None = None) -> np.ndarray:
+        """Row of a firm drawn from each segment [lo, hi) with probability proportional to capacity, or to the
+        weights `cum` (cumulative along `order`) if given (-1 if empty)."""
+        cum = self.cum_capacity if cum is None else cum
         before = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
         total = np.where(hi > lo, cum[np.maximum(hi - 1, 0)], 0.0) - before
         pos = np.searchsorted(cum, before + u * total, side="right")

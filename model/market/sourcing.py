@@ -42,12 +42,16 @@ def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, param
     forced_lot = np.arange(n_lots)[None, :] < forced[:, None]  # (A, L)
     home = np.where(forced_lot, buyer[:, None], pc[:, None])
 
+    # candidates are found by a search that favours larger suppliers less than in proportion to their size;
+    # each then takes what its free capacity allows, so the tail of small suppliers keeps working
+    cum = groups.weights(firms, params.search_size_elasticity)
     k_home = k // 2  # primes know their home supply base best: half the candidates are drawn there
     lo, hi = groups.bounds(SUPPLIER, sector)
     anywhere = groups.sample_by_capacity(lo[:, None, None], hi[:, None, None],
-                                         rng.random((n_awards, n_lots, k - k_home)))
+                                         rng.random((n_awards, n_lots, k - k_home)), cum)
     lo_h, hi_h = groups.bounds(SUPPLIER, sector[:, None], home)
-    at_home = groups.sample_by_capacity(lo_h[:, :, None], hi_h[:, :, None], rng.random((n_awards, n_lots, k_home)))
+    at_home = groups.sample_by_capacity(lo_h[:, :, None], hi_h[:, :, None], rng.random((n_awards, n_lots, k_home)),
+                                        cum)
     cand = np.concatenate([anywhere, at_home], axis=2)  # (A, L, K)
     valid = cand >= 0
     row = np.where(valid, cand, 0)
@@ -62,7 +66,9 @@ def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, param
     tariff = rules.tariff_comp[p3, sc] * (1.0 - rules.duty_free[p3] * (b3 == p3))
     landed = charged * (1.0 + tariff)
     delay = np.maximum(rules.licence_days[sc, p3], np.where(reexport, rules.licence_days[sc, b3], 0.0))
-    lead = lead_quarters(firms.backlog[row], lot_units[:, None, None], np.maximum(firms.capacity[row], 1e-12))
+    room = np.maximum(firms.capacity[row] * params.target_backlog - firms.backlog[row], 0.0)
+    offered = np.minimum(lot_units[:, None, None], np.maximum(room, 1e-12))  # what it would take of the lot
+    lead = lead_quarters(firms.backlog[row], offered, np.maximum(firms.capacity[row], 1e-12))
     late = lateness(lead + delay / DAYS_PER_QUARTER, params)  # a licence delays delivery
     score = bid_score(firms.quality[row], landed, params.sourcing_home_bias * (sc != p3), late,
                       rng.standard_normal(valid.shape), params)
@@ -70,42 +76,60 @@ def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, param
     in_buyer = valid & (sc == b3)
     valid &= ~(forced_lot[:, :, None] & in_buyer.any(axis=2, keepdims=True)) | in_buyer
     score = np.where(valid, score, -np.inf)
-    pick = _apply_content_rule(score, rules.content_ok[b3, sc], rules, awards, n_lots, share)
+    content_ok = rules.content_ok[b3, sc]
+    switch = _apply_content_rule(score, content_ok, rules, awards, n_lots, share)
+    score = np.where(switch[:, :, None] & ~content_ok, -np.inf, score)  # those lots use counting suppliers only
 
-    _book_lots(firms, ledger, awards, Lots(cand, score, price, friction, tariff, pick, lot_units, forced_lot), params)
+    lots = _fill(firms, score, row, price, friction, tariff, lot_units, forced_lot, params)
+    _book_lots(firms, ledger, awards, lots, params)
 
 
 @dataclass(frozen=True)
 class Lots:
-    """Every lot of the quarter's awards (award x lot x candidate arrays) and the candidate picked for each."""
+    """Every lot of the quarter's awards: award x lot x candidate arrays, candidates in order of score."""
 
-    candidates: np.ndarray  # (A, L, K) supplier rows, -1 where a segment was empty
-    score: np.ndarray  # (A, L, K) bid scores, -inf where a candidate may not supply
+    suppliers: np.ndarray  # (A, L, K) supplier rows
+    take: np.ndarray  # (A, L, K) units each candidate supplies
+    filled: np.ndarray  # (A, L) some candidate could supply the lot
     price: np.ndarray  # (A, L, K) price per unit the supplier keeps
     friction: np.ndarray  # (A, L, K) licensing cost, as a share of that price, passed on to the prime
     tariff: np.ndarray  # (A, L, K) duty rate on the price charged
-    pick: np.ndarray  # (A, L) index of the chosen candidate
     units: np.ndarray  # (A,) units per lot
     forced: np.ndarray  # (A, L) lots an offset obligation places in the buyer's country
 
 
+def _fill(firms: FirmTable, score: np.ndarray, row: np.ndarray, price: np.ndarray, friction: np.ndarray,
+          tariff: np.ndarray, lot_units: np.ndarray, forced_lot: np.ndarray, params: Params) -> Lots:
+    """Each lot goes to its candidates in order of score, each taking what its free capacity allows (up to
+    target_backlog quarters of work in hand); what none can take goes to the best of them."""
+    order = np.argsort(-score, axis=2, kind="stable")
+    ranked = np.take_along_axis(score, order, axis=2)
+    rows = np.take_along_axis(row, order, axis=2)
+    usable = np.isfinite(ranked)
+    free = np.where(usable, np.maximum(firms.capacity[rows] * params.target_backlog - firms.backlog[rows], 0.0), 0.0)
+    before = np.cumsum(free, axis=2) - free
+    take = np.clip(lot_units[:, None, None] - before, 0.0, free)
+    take[:, :, 0] += np.where(usable[:, :, 0], lot_units[:, None] - take.sum(axis=2), 0.0)
+
+    def ranked_by(values: np.ndarray) -> np.ndarray:
+        return np.take_along_axis(values, order, axis=2)
+
+    return Lots(rows, take, usable[:, :, 0], ranked_by(price), ranked_by(friction), ranked_by(tariff), lot_units,
+                forced_lot)
+
+
 def _book_lots(firms: FirmTable, ledger: Ledger, awards: Awards, lots: Lots, params: Params) -> None:
-    """Pay the chosen suppliers, book duties, backlogs and flows, and make unfilled lots in-house."""
-    cand, score, pick, lot_units, forced_lot = lots.candidates, lots.score, lots.pick, lots.units, lots.forced
+    """Pay the suppliers, book duties, backlogs and flows, and make unfilled lots in-house."""
+    lot_units, forced_lot, filled = lots.units, lots.forced, lots.filled
     n_awards, n_lots = lot_units.shape[0], forced_lot.shape[1]
     prime, buyer = awards.firm, awards.buyer
     pc = firms.country[prime].astype(np.int64)
-    chosen = np.take_along_axis(cand, pick[:, :, None], axis=2)[:, :, 0]
-    filled = np.isfinite(np.take_along_axis(score, pick[:, :, None], axis=2)[:, :, 0])
-    a_idx, l_idx = np.nonzero(filled)
-    supplier = chosen[a_idx, l_idx]
-    units = lot_units[a_idx]
-    def picked(values: np.ndarray) -> np.ndarray:
-        return np.take_along_axis(values, pick[:, :, None], axis=2)[:, :, 0][a_idx, l_idx]
-
-    net = units * picked(lots.price)  # the supplier's receipt
-    licensing = net * picked(lots.friction)
-    duty = (net + licensing) * picked(lots.tariff)
+    a_idx, l_idx, k_idx = np.nonzero(lots.take > 0.0)
+    supplier = lots.suppliers[a_idx, l_idx, k_idx]
+    units = lots.take[a_idx, l_idx, k_idx]
+    net = units * lots.price[a_idx, l_idx, k_idx]  # the supplier's receipt
+    licensing = net * lots.friction[a_idx, l_idx, k_idx]
+    duty = (net + licensing) * lots.tariff[a_idx, l_idx, k_idx]
     paid = net + licensing + duty
     np.add.at(firms.backlog, supplier, units)
     np.add.at(firms.cash, supplier, net)
@@ -137,10 +161,11 @@ def _book_lots(firms: FirmTable, ledger: Ledger, awards: Awards, lots: Lots, par
 
 def _apply_content_rule(score: np.ndarray, content_ok: np.ndarray, rules: Rules, awards: Awards,
                         n_lots: int, share: float) -> np.ndarray:
-    """Best candidate per lot, with the buyer's content minimum enforced on the contracts it binds.
+    """The lots that must go to suppliers whose content counts, to meet the buyer's content minimum on the
+    contracts it binds: (A, L) bool.
 
-    A contract may hold at most floor((1 - content_min) * lots / share) lots that do not count as domestic
-    content; the excess lots switch to their best counting candidate, cheapest switches first.
+    A contract may hold at most floor((1 - content_min) * lots / share) lots whose best candidate does not
+    count as domestic content; the excess lots switch to counting candidates, cheapest switches first.
     """
     best = np.argmax(score, axis=2)
     ok_score = np.where(content_ok, score, -np.inf)
@@ -151,10 +176,9 @@ def _apply_content_rule(score: np.ndarray, content_ok: np.ndarray, rules: Rules,
     allowed = np.floor((1.0 - rules.content_min[awards.buyer]) * n_lots / share + 1e-9)
     excess = np.where(awards.content_bound, bad.sum(axis=1) - allowed, 0)
     if not (excess > 0).any():
-        return best
+        return np.zeros(best.shape, dtype=bool)
     switchable = bad & np.isfinite(s_ok)  # subtract only there: -inf - -inf would warn on the user's terminal
     loss = np.full(s_best.shape, np.inf)
     loss[switchable] = s_best[switchable] - s_ok[switchable]
     rank = np.argsort(np.argsort(loss, axis=1, kind="stable"), axis=1, kind="stable")
-    switch = (rank < excess[:, None]) & np.isfinite(loss)
-    return np.where(switch, best_ok, best)
+    return (rank < excess[:, None]) & np.isfinite(loss)

@@ -48,6 +48,9 @@ class Params:
     lots: int = _p(5, 1, 20, "component lots per contract (resolution of the domestic-content rule)")
     candidates: int = _p(6, 2, 50, "suppliers a prime considers per lot, half of them at home (search friction, "
                                    "assumption)")
+    search_size_elasticity: float = _p(0.5, 0.0, 1.0, "elasticity of a supplier's chance to be considered for a lot to "
+                                       "its capacity (0: every supplier alike, 1: in proportion; assumption, "
+                                       "0.5 keeps the size distribution from collapsing or flattening)")
     sourcing_home_bias: float = _p(0.15, 0.0, 2.0, "primes' cost-equivalent preference for home suppliers (tuned)")
     # Production
     progress_ratio: float = _p(0.85, 0.5, 1.0, "unit cost multiplier per doubling of cumulative output (assumption: a "
@@ -88,7 +91,7 @@ class Params:
     entry_rate: float = _p(0.005, 0.0, 0.05, "quarterly entrants per active supplier in an attractive country-sector "
                                              "(assumption)")
     # Initial state
-    tech_gap: float = _p(0.11, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
+    tech_gap: float = _p(0.13, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
     experience_quarters: float = _p(80.0, 1.0, 400.0, "initial cumulative output, in quarters of initial capacity: "
                                     "the steady state of the experience depreciation below")
     size_sigma: float = _p(1.0, 0.0, 3.0, "s.d. of log firm size within a country-sector (assumption)")
