@@ -42,7 +42,7 @@ experiments: $(STAMP)
 	  echo "== $$name"; $(PY) experiments/$$name.py --quiet || exit 1; \
 	done
 	mkdir -p docs/img/experiments
-	for f in out/*/*.png; do case $$f in out/demo/*) ;; *) cp $$f docs/img/experiments/ ;; esac; done
+	for f in out/*/*.png; do case $$f in out/demo/*|out/browser/*) ;; *) cp $$f docs/img/experiments/ ;; esac; done
 
 clean:
 	rm -rf $(VENV) out

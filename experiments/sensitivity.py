@@ -69,7 +69,7 @@ INPUTS = [
           lambda x: [f"USA.content_min={x:.6g}", "USA.schedule=[]"]),
     Input("can_offset_rate", 0.0, 1.5, "Canadian offset obligation, share of contract value",
           lambda x: [f"CAN.offset_rate={x:.6g}"]),
-    Input("home_bias", 0.1, 0.6, "params.home_bias: unwritten penalty on foreign offers", _param("home_bias")),
+    Input("home_bias", 0.0, 0.5, "params.home_bias: unwritten penalty on foreign offers", _param("home_bias")),
     Input("quality_weight", 0.5, 2.5, "params.quality_weight: exponent on quality in bid scores",
           _param("quality_weight")),
     Input("bid_noise", 0.05, 0.4, "params.bid_noise: s.d. of log fit-to-requirement noise", _param("bid_noise")),
