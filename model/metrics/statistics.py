@@ -8,14 +8,17 @@ from scipy import stats
 
 
 def mean_ci(values: pd.DataFrame | pd.Series | np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and half-width of the 95 % t-interval across rows (zero half-width for a single row)."""
+    """Mean and half-width of the 95 % t-interval across rows, over the rows that hold a number (NaN rows, e.g.
+    runs in which a share had no denominator, are left out, not counted); NaN where no row holds one, and
+    zero half-width where one does."""
     arr = np.asarray(values, dtype=float)
-    n = arr.shape[axis]
-    if n == 0:  # nothing to average (e.g. no run recovered): NaN, not a numpy warning
-        empty = np.full(np.delete(arr.shape, axis), np.nan)
-        return empty, empty
-    mean = np.nanmean(arr, axis=axis)
-    if n < 2:
-        return mean, np.zeros_like(mean)
-    half = stats.t.ppf(0.975, n - 1) * np.nanstd(arr, axis=axis, ddof=1) / np.sqrt(n)
+    present = ~np.isnan(arr)
+    n = present.sum(axis=axis)
+    total = np.where(present, arr, 0.0).sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
+        deviation = np.where(present, arr - np.expand_dims(mean, axis), 0.0)
+        sd = np.sqrt((deviation**2).sum(axis=axis) / np.maximum(n - 1, 1))
+        t_value = stats.t.ppf(0.975, np.maximum(n - 1, 1))
+        half = np.where(n > 1, t_value * sd / np.sqrt(np.maximum(n, 1)), np.where(n == 1, 0.0, np.nan))
     return mean, half

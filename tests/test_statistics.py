@@ -1,0 +1,28 @@
+"""mean_ci, the statistic every table and figure reports: NaN rows are left out, not counted."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from model.metrics.statistics import mean_ci
+
+
+def test_nan_rows_are_left_out_of_the_count():
+    mean, half = mean_ci(np.array([1.0, 2.0, np.nan, np.nan]))
+    assert mean == pytest.approx(1.5)
+    assert half == pytest.approx(stats.t.ppf(0.975, 1) * np.std([1.0, 2.0], ddof=1) / np.sqrt(2))  # 6.353
+
+
+def test_columns_count_their_own_numbers():
+    mean, half = mean_ci(np.array([[1.0, 2.0], [3.0, np.nan], [5.0, 6.0]]))
+    assert mean == pytest.approx([3.0, 4.0])
+    assert half[0] == pytest.approx(stats.t.ppf(0.975, 2) * 2.0 / np.sqrt(3))
+    assert half[1] == pytest.approx(stats.t.ppf(0.975, 1) * np.std([2.0, 6.0], ddof=1) / np.sqrt(2))
+
+
+def test_one_row_has_no_width_and_no_row_is_nan():
+    assert mean_ci(np.array([5.0])) == (5.0, 0.0)
+    mean, half = mean_ci(np.array([np.nan, np.nan]))
+    assert np.isnan(mean) and np.isnan(half)
+    mean, half = mean_ci(np.zeros((0, 3)))
+    assert np.isnan(mean).all() and np.isnan(half).all()
