@@ -8,6 +8,7 @@ outcomes against the margin, 95 % bands over seeds) and preference_sweep.csv/.md
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 import matplotlib.pyplot as plt
@@ -18,7 +19,7 @@ from model.common.countries import ALLIES
 from model.policy.knobs import knob_overrides
 from model.runs.experiment import Point
 from model.ui.figures import band, save
-from model.ui.study import ci_text, main, parser, report, sweep, write_table
+from model.ui.study import ci_columns, main, parser, report, sweep, write_table
 
 LISTS = {"qualifying list (GBR, CAN, AUS, EUR)": [], "no qualifying list": ["USA.qualifying=[]"]}
 OUTCOMES = [  # (label, unit, function of the flat run rows)
@@ -45,14 +46,15 @@ def run(args: argparse.Namespace) -> None:
     rows = []
     for (name, m), group in runs.groupby(["rules", "margin"], sort=False):
         rows.append({"qualifying countries": name, "US preference margin (%)": round(100 * m, 1),
-                     **{f"{label} ({unit})": ci_text(get(group, args.years)) for label, unit, get in OUTCOMES}})
+                     **{k: v for label, unit, get in OUTCOMES
+                        for k, v in ci_columns(f"{label} ({unit})", get(group, args.years)).items()}})
     table = pd.DataFrame(rows)
     with report(args, design, res) as out:
         figure(runs, args.years, out)
         write_table(table, out, "preference_sweep", "US preference margin sweep",
-                    f"Mean ± 95 % confidence half-width over {args.seeds} common seeds; run totals over "
+                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common seeds; run totals over "
                     f"{args.years} years from 2025Q1 (unit cost: end of run). Base scenario status_quo.")
-    print(table.rename(columns=lambda c: c.split(" (")[0]).to_string(index=False))
+    print(table.rename(columns=lambda c: re.sub(r" \(.*\)", "", c)).round(3).to_string(index=False))
 
 
 def figure(runs: pd.DataFrame, years: int, out) -> None:

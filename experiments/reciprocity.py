@@ -175,18 +175,20 @@ def _mean_ci(values: pd.Series) -> tuple[float, float]:
 
 
 def table(s: pd.DataFrame) -> pd.DataFrame:
-    """The summary as a report table: numbers stay numbers (for analysis), intervals get their own columns."""
-    def pm(name: str, digits: int = 2) -> list[str]:
-        return ["never" if math.isnan(m) else f"{m:.{digits}f} ± {h:.{digits}f}"
-                for m, h in zip(s[name], s[f"{name}_ci"])]
+    """The summary as a report table: numbers stay numbers (for analysis), intervals get their own columns
+    (a quarter count is NaN where no seed crossed)."""
+    def interval(label: str, name: str) -> dict[str, pd.Series]:
+        return {f"{label} mean": s[name], f"{label} lo": s[name] - s[f"{name}_ci"],
+                f"{label} hi": s[name] + s[f"{name}_ci"]}
     return pd.DataFrame({
         "contagion": s["contagion"], "response": s["response"], "seeds": s["seeds"],
         "spiral (share of seeds)": s["spiral"], "spiral CI low": s["spiral_lo"], "spiral CI high": s["spiral_hi"],
-        "quarters to spiral": pm("t_spiral", 1), "other pairs' change (points of price)": pm("d_other", 3),
+        **interval("quarters to spiral", "t_spiral"), **interval("other pairs' change (points of price)", "d_other"),
         "retaliation (share of seeds)": s["retaliation"], "retaliation CI low": s["retaliation_lo"],
-        "retaliation CI high": s["retaliation_hi"], "quarters to retaliation": pm("t_retaliation", 1),
-        "amplification (x first step)": pm("amplification"), "integration at end (%)": pm("integration", 1),
-        "integration change (points)": pm("d_integration")})
+        "retaliation CI high": s["retaliation_hi"], **interval("quarters to retaliation", "t_retaliation"),
+        **interval("amplification (x first step)", "amplification"),
+        **interval("integration at end (%)", "integration"),
+        **interval("integration change (points)", "d_integration")})
 
 
 def heatmaps(s: pd.DataFrame, seeds: int, path: Path) -> None:

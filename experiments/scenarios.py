@@ -7,6 +7,7 @@ Writes key_outcomes.png (bars with 95 % intervals), integration_over_time.png an
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 import matplotlib.pyplot as plt
@@ -18,7 +19,7 @@ from model.metrics.statistics import mean_ci
 from model.policy.scenario import scenario_names
 from model.runs.experiment import Point
 from model.ui.figures import band, flows_heatmap, save, year_of
-from model.ui.study import ci_text, flows_matrix, main, parser, report, sweep, write_table
+from model.ui.study import ci_columns, flows_matrix, main, parser, report, sweep, write_table
 
 # (column label, unit, function of the flat run rows)
 OUTCOMES = [
@@ -44,10 +45,13 @@ def run(args: argparse.Namespace) -> None:
     names = scenario_names()[: args.runs]
     design, res = sweep(args, "scenarios", [Point.of(n) for n in names])
     runs, ts = res.runs, res.series.assign(year=lambda d: year_of(d["quarter"]))
-    table = pd.DataFrame({"scenario": names})
+    rows = [{"scenario": n} for n in names]
     for label, unit, get in OUTCOMES:
         values = runs.assign(v=get(runs)).groupby("scenario", sort=False)["v"]
-        table[f"{label} ({unit})"] = [ci_text(values.get_group(n)) if n in values.groups else "n/a" for n in names]
+        for row in rows:
+            n = row["scenario"]
+            row.update(ci_columns(f"{label} ({unit})", values.get_group(n) if n in values.groups else []))
+    table = pd.DataFrame(rows)
     with report(args, design, res) as out:
         key_outcomes(runs, names, out)
         over_time(ts, names, "integration_index", 100, "integration index (% of Five Eyes\nprocurement to another"
@@ -57,9 +61,9 @@ def run(args: argparse.Namespace) -> None:
         flows_heatmap({n: flows_matrix(runs[runs["scenario"] == n]) for n in names}, args.years,
                       out / "flows_heatmap")
         write_table(table, out, "scenario_outcomes", "Outcomes by scenario",
-                    f"Mean ± 95 % confidence half-width over {args.seeds} common seeds, {args.years} years from "
-                    "2025Q1; run totals (shares) and end state (technology, cost).")
-    print(table.rename(columns=lambda c: c.split(" (")[0]).to_string(index=False))
+                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common seeds, {args.years} "
+                    "years from 2025Q1; run totals (shares) and end state (technology, cost).")
+    print(table.rename(columns=lambda c: re.sub(r" \(.*\)", "", c)).round(3).to_string(index=False))
 
 
 def key_outcomes(runs: pd.DataFrame, names: list[str], out) -> None:

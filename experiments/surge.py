@@ -21,7 +21,7 @@ import pandas as pd
 from model.metrics.statistics import mean_ci
 from model.runs.experiment import Point
 from model.ui.figures import band, save, year_of
-from model.ui.study import ci_text, main, parser, report, sweep, write_table
+from model.ui.study import ci_columns, main, parser, report, sweep, write_table
 
 SCENARIOS = ("status_quo", "full_ntib", "america_first")
 SECTOR = "munitions_missiles"
@@ -50,17 +50,17 @@ def run(args: argparse.Namespace) -> None:
     rows = []
     for (s, shock), g in runs.groupby(["scenario", "shock"], sort=False):
         recovered = g["recover"].notna()
-        rows.append({"scenario": s, "shock": shock, "share of demand met (%)": ci_text(g["met"], 100, 1),
-                     "quarters to recover": ci_text(g.loc[recovered, "recover"], digits=1) if recovered.any()
-                     else "n/a", "runs recovered": f"{int(recovered.sum())} of {len(g)}"})
+        rows.append({"scenario": s, "shock": shock, **ci_columns("share of demand met (%)", g["met"], 100),
+                     **ci_columns("quarters to recover", g.loc[recovered, "recover"]),
+                     "runs recovered": int(recovered.sum()), "runs": len(g)})
     table = pd.DataFrame(rows)
     with report(args, design, res) as out:
         outcome_bars(runs, scenarios, out)
         delivery_bands(res.series, scenarios, out)
         write_table(table, out, "surge_outcomes", "Resilience to a munitions demand surge and supply disruption",
-                    f"Mean ± 95 % confidence half-width over {args.seeds} common seeds. " + __doc__.split("\n\n")[1]
-                    .replace("\n", " "))
-    print(table.to_string(index=False))
+                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common seeds. "
+                    + __doc__.split("\n\n")[1].replace("\n", " "))
+    print(table.round(2).to_string(index=False))
 
 
 def resilience(series: pd.DataFrame, quarters: int) -> dict[str, float]:

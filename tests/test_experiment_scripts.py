@@ -76,7 +76,12 @@ def test_scenarios_script(tmp_path):
         assert (tmp_path / f"{stem}.png").is_file() and (tmp_path / f"{stem}.svg").is_file()
     table = pd.read_csv(tmp_path / "scenario_outcomes.csv")
     assert table["scenario"].tolist() == ["allied_hedging", "america_first"]
-    assert "±" in table.iloc[0, 1]
+    # every column but the scenario is a number: each outcome's mean and its 95 % interval (lo, hi)
+    assert all(pd.api.types.is_float_dtype(table[c]) for c in table.columns[1:])
+    means = [c for c in table.columns if c.endswith(" mean")]
+    for mean in means:
+        stem = mean[: -len(" mean")]
+        assert (table[f"{stem} lo"] <= table[mean]).all() and (table[mean] <= table[f"{stem} hi"]).all()
 
 
 def test_preference_sweep_script(tmp_path):
@@ -100,8 +105,9 @@ def test_surge_script(tmp_path):
     assert surge.main(surge.run, surge.build, _tiny(tmp_path, "--runs", "1", "--seeds", "2", "--years", "4")) == 0
     table = pd.read_csv(tmp_path / "surge_outcomes.csv")
     assert table["shock"].tolist() == ["demand surge", "supply disruption"]
-    met = table["share of demand met (%)"].str.split(" ± ").str[0].astype(float)
+    met = table["share of demand met (%) mean"]
     assert met.between(20, 100).all()
+    assert (table["share of demand met (%) lo"] <= met).all() and (met <= table["share of demand met (%) hi"]).all()
 
 
 @pytest.mark.parametrize(("flags", "fragment"), [

@@ -46,7 +46,7 @@ def demo(seeds: int, years: int, out: Path) -> None:
     table = comparison_table(summaries)
     print(f"\nStatus quo against full NTIB integration, {years} years from 2025Q1, {seeds} seeds "
           "(mean ± 95% CI; difference paired by seed)\n")
-    print(table.to_string(index=False))
+    print(table.round(3).to_string(index=False))
     with staged(out) as tmp:
         standard_figures(pd.concat(series, ignore_index=True),
                          {name: np.mean(m, axis=0) for name, m in flows.items()}, years, tmp)
@@ -57,14 +57,16 @@ def demo(seeds: int, years: int, out: Path) -> None:
 
 
 def comparison_table(summaries: dict[str, list[dict]]) -> pd.DataFrame:
+    """One row per outcome: each scenario's mean with its 95 % interval (lo, hi), and the paired difference."""
     rows = []
     a, b = SCENARIOS
     for label, get in ROWS:
         x = np.array([get(s) for s in summaries[a]], dtype=float)
         y = np.array([get(s) for s in summaries[b]], dtype=float)
-        cells = [label]
-        for v in (x, y, y - x):
+        row: dict[str, object] = {"outcome": label}
+        for name, v in ((a, x), (b, y), (f"{b} - {a}", y - x)):
             mean, half = mean_ci(v)
-            cells.append(f"{mean:9.3f} ± {half:.3f}")
-        rows.append(cells)
-    return pd.DataFrame(rows, columns=["outcome", a, b, f"{b} - {a}"])
+            row.update({f"{name} mean": float(mean), f"{name} lo": float(mean - half),
+                        f"{name} hi": float(mean + half)})
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -120,10 +120,11 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def ci_text(values: np.ndarray | pd.Series, scale: float = 1.0, digits: int = 3) -> str:
-    """'mean ± half-width of the 95 % interval' over seeds."""
+def ci_columns(label: str, values: np.ndarray | pd.Series, scale: float = 1.0) -> dict[str, float]:
+    """'<label> mean', '<label> lo', '<label> hi': the mean over seeds and its 95 % interval, as numbers a
+    table keeps numeric (NaN where there is nothing to average)."""
     mean, half = mean_ci(np.asarray(values, dtype=float) * scale)
-    return f"{float(mean):.{digits}f} ± {float(half):.{digits}f}"
+    return {f"{label} mean": float(mean), f"{label} lo": float(mean - half), f"{label} hi": float(mean + half)}
 
 
 def flows_matrix(runs: pd.DataFrame) -> np.ndarray:
