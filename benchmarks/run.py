@@ -342,7 +342,7 @@ Mesa's bundled example at the same number of agents (initial firm count), about 
 ## Sweep throughput
 
 A {sweeps[0].runs}-run sweep of `{SCENARIO}` ({sweep_years} years, default size, common seeds from master seed 1)
-through the run engine `model.experiment.run_sweep`, as the experiment scripts run it: one worker runs in
+through the run engine `model.runs.experiment.run_sweep`, as the experiment scripts run it: one worker runs in
 process, two on a process pool; wall time includes worker start-up and writing the Parquet store.
 
 {sweep_table(sweeps)}
