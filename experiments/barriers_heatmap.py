@@ -30,7 +30,7 @@ OUTCOMES = [  # (column, label, unit, function of the flat run rows)
 
 
 def build() -> argparse.ArgumentParser:
-    return parser("barriers_heatmap.py", __doc__.splitlines()[0], runs=6, seeds=6,
+    return parser("barriers_heatmap.py", __doc__, runs=6, seeds=6,
                   runs_help="grid steps per axis (tariff 0-50 %%, friction 0-1)")
 
 

@@ -33,7 +33,7 @@ OUTCOMES = [  # (label, unit, function of the flat run rows)
 
 
 def build() -> argparse.ArgumentParser:
-    return parser("preference_sweep.py", __doc__.splitlines()[0], runs=11, seeds=16,
+    return parser("preference_sweep.py", __doc__, runs=11, seeds=16,
                   runs_help="margins from 0 to 100 %% per curve")
 
 

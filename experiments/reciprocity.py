@@ -60,7 +60,7 @@ KEYS = [*AXES, "seed"]
 
 
 def build() -> argparse.ArgumentParser:
-    return parser("reciprocity.py", __doc__.splitlines()[0], runs=5, seeds=20,
+    return parser("reciprocity.py", __doc__, runs=5, seeds=20,
                   runs_help="grid values per axis (contagion 0-1, response 0.2-1)")
 
 

@@ -37,7 +37,7 @@ OUTCOMES = [
 
 
 def build() -> argparse.ArgumentParser:
-    return parser("scenarios.py", __doc__.splitlines()[0], runs=len(scenario_names()), seeds=10,
+    return parser("scenarios.py", __doc__, runs=len(scenario_names()), seeds=10,
                   runs_help="how many of the named scenarios to run, in alphabetical order")
 
 

@@ -35,7 +35,7 @@ SHOCKS = {
 
 
 def build() -> argparse.ArgumentParser:
-    return parser("surge.py", __doc__.splitlines()[0], runs=len(SCENARIOS), seeds=12, years=10,
+    return parser("surge.py", __doc__, runs=len(SCENARIOS), seeds=12, years=10,
                   runs_help="how many of status_quo, full_ntib, america_first to run")
 
 

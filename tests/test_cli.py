@@ -91,3 +91,11 @@ def test_a_reader_that_leaves_early_is_not_an_error():
     shell = subprocess.run(f"{sys.executable} -m model.ui.cli run --years 1 | true", shell=True,
                            capture_output=True, text=True)
     assert "Traceback" not in shell.stderr and "BrokenPipe" not in shell.stderr
+
+
+def test_version_and_errors_name_the_command_once():
+    version = ntib("--version")
+    assert version.returncode == 0 and version.stdout.startswith("ntib ")
+    bad = ntib("run", "--years", "0")
+    assert bad.returncode == 2 and bad.stderr.startswith("ntib run: error: argument --years")
+    assert bad.stderr.count("ntib run") == 2  # the prefix, and the pointer to 'ntib run --help'

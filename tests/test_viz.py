@@ -296,7 +296,7 @@ def ntib_viz(*args: str) -> subprocess.CompletedProcess:
 def test_viz_rejects_bad_flags_in_one_line(args, fragment):
     out = ntib_viz(*args)
     assert out.returncode == 2 and out.stdout == ""
-    assert out.stderr.count("\n") == 1 and fragment in out.stderr and out.stderr.startswith("ntib: error:")
+    assert out.stderr.count("\n") == 1 and fragment in out.stderr and out.stderr.startswith("ntib viz: error:")
 
 
 def test_viz_reports_a_busy_port_in_one_line():

@@ -8,5 +8,6 @@ class InputError(ValueError):
     stays one line whatever the user typed.
     """
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, command: str | None = None) -> None:
         super().__init__("".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message))
+        self.command = command  # the (sub-)command whose flags were wrong, when a parser raised it

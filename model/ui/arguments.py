@@ -29,7 +29,7 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         if not any(word in message for word in ("allowed", "expected", "choose from")):
             message += f"; allowed: {', '.join(self._allowed())}"
-        raise InputError(f"{self.prog}: {message} (see '{self.prog} --help')")
+        raise InputError(f"{message} (see '{self.prog} --help')", command=self.prog)
 
     def _allowed(self) -> list[str]:
         """This parser's sub-commands and long flags."""

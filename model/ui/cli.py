@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from model.ui.arguments import Parser, firm_scale, host, int_in
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="ntib", description="Five Eyes defence-industrial-base model")
+    parser.add_argument("--version", action="version", version=f"ntib {metadata.version('ntib-model')}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     run = sub.add_parser("run", help="run one scenario and print its outcomes")
@@ -145,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         with np.errstate(all="ignore"):
             return _dispatch(argv)
     except InputError as exc:
-        print(f"ntib: error: {exc}", file=sys.stderr)
+        print(f"{exc.command or 'ntib'}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ntib: interrupted", file=sys.stderr)

@@ -30,8 +30,9 @@ from model.ui.figures import headless
 
 def parser(script: str, description: str, runs: int, seeds: int, runs_help: str, years: int = 20,
            max_runs: int = 10_000) -> argparse.ArgumentParser:
-    """The flags every script takes; `runs` is the size of the script's design (its meaning is `runs_help`)."""
-    p = Parser(prog=script, description=description)
+    """The flags every script takes; `runs` is the size of the script's design (its meaning is `runs_help`).
+    `description` may be the script's docstring: --help shows its first paragraph, whole."""
+    p = Parser(prog=script, description=" ".join(description.strip().split("\n\n")[0].split()))
     p.add_argument("--runs", type=int_in(1, max_runs), default=runs, help=f"{runs_help} (default {runs})")
     p.add_argument("--seeds", type=int_in(1, 1000), default=seeds,
                    help=f"seeds per design point, common to all points (default {seeds})")
@@ -63,7 +64,7 @@ def main(body: Callable[[argparse.Namespace], None], build: Callable[[], argpars
         headless()
         body(args)
     except InputError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        print(f"{exc.command or prog}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; the runs finished so far are stored, rerun the same command to resume",
