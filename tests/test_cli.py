@@ -99,3 +99,10 @@ def test_version_and_errors_name_the_command_once():
     bad = ntib("run", "--years", "0")
     assert bad.returncode == 2 and bad.stderr.startswith("ntib run: error: argument --years")
     assert bad.stderr.count("ntib run") == 2  # the prefix, and the pointer to 'ntib run --help'
+
+
+def test_out_over_an_earlier_result_warns(tmp_path):
+    first = ntib("run", "--years", "1", "--out", str(tmp_path / "res"))
+    assert first.returncode == 0 and "warning" not in first.stderr
+    again = ntib("run", "--years", "1", "--out", str(tmp_path / "res"))
+    assert again.returncode == 0 and "holds an earlier result; its files will be replaced" in again.stderr

@@ -121,3 +121,18 @@ def test_opening_a_store_removes_what_a_killed_writer_left(tmp_path):
     with ResultStore(store) as s:
         assert s.stored_keys() == set(raw_keys(store)) and len(raw_keys(store)) == 1
     assert sorted(p.name for p in store.glob("*parquet*")) == ["runs-00000.parquet", "series-00000.parquet"]
+
+
+def test_no_scheduler_there_leaves_no_empty_store(tmp_path):
+    """A Dask address nobody listens on is one clear error, and the store it would have filled is not left
+    behind as if a sweep had started there."""
+    import socket
+
+    with socket.socket() as s:  # a free port on this machine, closed again: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    store = tmp_path / "store"
+    with pytest.raises(InputError, match="cannot connect to a Dask scheduler"):
+        run_sweep(Sweep("t", SWEEP.points[:1], SWEEP.seeds[:1], 7, 2), store, scheduler=f"tcp://127.0.0.1:{port}",
+                  progress=False)
+    assert not store.exists()

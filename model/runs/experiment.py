@@ -15,6 +15,7 @@ import itertools
 import json
 import multiprocessing
 import re
+import shutil
 import sys
 import time
 import traceback
@@ -187,6 +188,17 @@ def run_sweep(sweep: Sweep, store_dir: Path, workers: int = 1, scheduler: str | 
     """Run every run of `sweep` not yet in the store at `store_dir`; results are committed in chunks of
     `chunk` runs (or every 30 s), so memory stays flat and a kill loses at most one chunk of work."""
     tasks = plan(sweep)
+    new_store = not store_dir.exists()
+    try:
+        return _run(sweep, tasks, store_dir, workers, scheduler, chunk, progress)
+    except InputError:
+        if new_store and store_dir.is_dir() and not any(store_dir.glob("runs-*.parquet")):
+            shutil.rmtree(store_dir, ignore_errors=True)  # e.g. no Dask scheduler: leave no empty store behind
+        raise
+
+
+def _run(sweep: Sweep, tasks: list[Task], store_dir: Path, workers: int, scheduler: str | None, chunk: int,
+         progress: bool) -> Outcome:
     with ResultStore(store_dir) as store:
         stored = store.stored_keys()
         todo = [t for t in tasks if t.key not in stored]

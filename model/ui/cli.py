@@ -78,6 +78,9 @@ def cmd_run(args: argparse.Namespace) -> None:
 
     spec = load_scenario(args.scenario, args.set)
     if args.out is not None:
+        if (args.out / "manifest.json").is_file():
+            print(f"ntib: warning: --out {args.out} holds an earlier result; its files will be replaced",
+                  file=sys.stderr)
         writable_dir(args.out)
     summary, ts, flows = run_one(spec, args.seed, args.years, args.firm_scale)
     if args.out is not None:
