@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from model.common.countries import ALLIES
+from model.metrics.statistics import ci_columns
 from model.policy.knobs import knob_overrides
 from model.runs.experiment import Point
 from model.ui.figures import band, save
-from model.ui.study import ci_columns, main, parser, report, sweep, write_table
+from model.ui.study import main, parser, report, sweep, write_table
 
 LISTS = {"qualifying list (GBR, CAN, AUS, EUR)": [], "no qualifying list": ["USA.qualifying=[]"]}
 OUTCOMES = [  # (label, unit, function of the flat run rows)

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from model.common.countries import ALLIES
-from model.metrics.statistics import mean_ci
+from model.metrics.statistics import ci_columns, mean_ci
 from model.policy.scenario import scenario_names
 from model.runs.experiment import Point
 from model.ui.figures import band, flows_heatmap, save, year_of
-from model.ui.study import ci_columns, flows_matrix, main, parser, report, sweep, write_table
+from model.ui.study import flows_matrix, main, parser, report, sweep, write_table
 
 # (column label, unit, function of the flat run rows)
 OUTCOMES = [

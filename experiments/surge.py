@@ -18,10 +18,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from model.metrics.statistics import mean_ci
+from model.metrics.statistics import ci_columns, mean_ci
 from model.runs.experiment import Point
 from model.ui.figures import band, save, year_of
-from model.ui.study import ci_columns, main, parser, report, sweep, write_table
+from model.ui.study import main, parser, report, sweep, write_table
 
 SCENARIOS = ("status_quo", "full_ntib", "america_first")
 SECTOR = "munitions_missiles"

@@ -810,8 +810,8 @@ def test_a_supplier_drawn_into_several_candidate_slots_takes_its_room_in_each():
 
 def test_search_weights_are_capacity_value_to_the_power_of_the_elasticity():
     """Groups.weights cumulates (capacity x unit cost) ** exponent along `order` (exited firms are not in it), and
-    sample_by_capacity draws from a segment [lo, hi) with probability in proportion to those weights: exponent 0
-    makes every supplier alike, 1 draws in proportion to capacity value (as with no weights given, cum_capacity).
+    sample_weighted draws from a segment [lo, hi) with probability in proportion to those weights: exponent 0
+    makes every supplier alike, 1 draws in proportion to capacity value.
     Suppliers of capacity value 1, 2 and 7: the draw u is cut at thirds with exponent 0, at 0.1 and 0.3 with 1."""
     firms = table({"capacity": 100.0},  # the US air prime comes first in `order`
                   {"tier": SUPPLIER, "capacity": 1.0},
@@ -821,22 +821,22 @@ def test_search_weights_are_capacity_value_to_the_power_of_the_elasticity():
     groups = Groups.build(firms)
     assert groups.order.tolist() == [0, 1, 2, 3]
     assert groups.weights(firms, 1.0).tolist() == pytest.approx([100.0, 101.0, 103.0, 110.0])
-    assert groups.weights(firms, 1.0).tolist() == pytest.approx(groups.cum_capacity.tolist())
+    value = firms.capacity[groups.order] * firms.unit_cost[groups.order]
+    assert groups.weights(firms, 1.0).tolist() == pytest.approx(np.cumsum(value).tolist())
     assert groups.weights(firms, 0.0).tolist() == pytest.approx([1.0, 2.0, 3.0, 4.0])
     assert groups.weights(firms, 0.5).tolist() == pytest.approx(np.cumsum([10.0, 1.0, 2 ** 0.5, 7 ** 0.5]).tolist())
     lo, hi = groups.bounds(SUPPLIER, AIR, USA)
     assert (lo, hi) == (1, 4)
     u = np.array([0.05, 0.15, 0.25, 0.35, 0.5, 0.75, 0.95])
-    assert groups.sample_by_capacity(lo, hi, u, groups.weights(firms, 0.0)).tolist() == [1, 1, 1, 2, 2, 3, 3]
-    assert groups.sample_by_capacity(lo, hi, u, groups.weights(firms, 1.0)).tolist() == [1, 2, 2, 3, 3, 3, 3]
-    assert groups.sample_by_capacity(lo, hi, u).tolist() == [1, 2, 2, 3, 3, 3, 3]
+    assert groups.sample_weighted(lo, hi, u, groups.weights(firms, 0.0)).tolist() == [1, 1, 1, 2, 2, 3, 3]
+    assert groups.sample_weighted(lo, hi, u, groups.weights(firms, 1.0)).tolist() == [1, 2, 2, 3, 3, 3, 3]
     draws = np.random.default_rng(0).random(100_000)
     root = np.sqrt([1.0, 2.0, 7.0])
     for exponent, shares in ((0.0, [1 / 3] * 3), (0.5, root / root.sum()), (1.0, [0.1, 0.2, 0.7])):
-        rows = groups.sample_by_capacity(lo, hi, draws, groups.weights(firms, exponent))
+        rows = groups.sample_weighted(lo, hi, draws, groups.weights(firms, exponent))
         assert (np.bincount(rows, minlength=4)[1:] / draws.size).tolist() == pytest.approx(list(shares), abs=0.005)
     lo, hi = groups.bounds(SUPPLIER, AIR, GBR)  # no UK suppliers: nobody is drawn
-    assert groups.sample_by_capacity(lo, hi, np.array([0.5]), groups.weights(firms, 0.0)).tolist() == [-1]
+    assert groups.sample_weighted(lo, hi, np.array([0.5]), groups.weights(firms, 0.0)).tolist() == [-1]
 
 
 @pytest.mark.parametrize(("elasticity", "share", "tol"), [(0.0, 0.5, 0.05), (1.0, 0.0, 0.0)])

@@ -107,15 +107,14 @@ class FirmTable(FirmColumns):
 
 @dataclass
 class Groups:
-    """Active firms sorted by (tier, sector, country), with segment bounds and cumulative US$ capacity.
+    """Active firms sorted by (tier, sector, country), with segment bounds.
 
-    Built once a quarter; sourcing samples suppliers in proportion to capacity from a sector or a
-    country-sector segment, and co-development draws partners from a country-sector-tier segment.
+    Built once a quarter; sourcing samples suppliers by weight from a sector or a country-sector segment, and
+    co-development draws partners from a country-sector-tier segment.
     """
 
     order: np.ndarray  # rows of active firms in key order
     start: np.ndarray  # (tier, sector, country + 1) -> first position; segment g is start[g]:start[g+1]
-    cum_capacity: np.ndarray  # cumulative capacity in US$ (units x unit cost) along `order`
 
     @staticmethod
     def key(tier, sector, country):
@@ -128,7 +127,7 @@ class Groups:
         idx = np.argsort(keys, kind="stable")
         order = rows[idx]
         start = np.searchsorted(keys[idx], np.arange(2 * N_SECTORS * N_COUNTRIES + 1))
-        return cls(order, start, np.cumsum(firms.capacity[order] * firms.unit_cost[order]))
+        return cls(order, start)
 
     def bounds(self, tier, sector, country=None) -> tuple[np.ndarray, np.ndarray]:
         """Positions [lo, hi) in `order` of a country-sector-tier segment, or the whole sector if no country."""
@@ -142,11 +141,9 @@ class Groups:
         """Cumulative sampling weights along `order`: capacity value to the power `exponent`."""
         return np.cumsum((firms.capacity[self.order] * firms.unit_cost[self.order]) ** exponent)
 
-    def sample_by_capacity(self, lo: np.ndarray, hi: np.ndarray, u: np.ndarray,
-                           cum: np.ndarray | None = None) -> np.ndarray:
-        """Row of a firm drawn from each segment [lo, hi) with probability proportional to capacity, or to the
-        weights `cum` (cumulative along `order`) if given (-1 if empty)."""
-        cum = self.cum_capacity if cum is None else cum
+    def sample_weighted(self, lo: np.ndarray, hi: np.ndarray, u: np.ndarray, cum: np.ndarray) -> np.ndarray:
+        """Row of a firm drawn from each segment [lo, hi) with probability proportional to its weight, `cum`
+        being the weights cumulated along `order` (-1 if the segment is empty)."""
         before = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
         total = np.where(hi > lo, cum[np.maximum(hi - 1, 0)], 0.0) - before
         pos = np.searchsorted(cum, before + u * total, side="right")

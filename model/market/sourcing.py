@@ -47,10 +47,10 @@ def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, param
     cum = groups.weights(firms, params.search_size_elasticity)
     k_home = k // 2  # primes know their home supply base best: half the candidates are drawn there
     lo, hi = groups.bounds(SUPPLIER, sector)
-    anywhere = groups.sample_by_capacity(lo[:, None, None], hi[:, None, None],
+    anywhere = groups.sample_weighted(lo[:, None, None], hi[:, None, None],
                                          rng.random((n_awards, n_lots, k - k_home)), cum)
     lo_h, hi_h = groups.bounds(SUPPLIER, sector[:, None], home)
-    at_home = groups.sample_by_capacity(lo_h[:, :, None], hi_h[:, :, None], rng.random((n_awards, n_lots, k_home)),
+    at_home = groups.sample_weighted(lo_h[:, :, None], hi_h[:, :, None], rng.random((n_awards, n_lots, k_home)),
                                         cum)
     cand = np.concatenate([anywhere, at_home], axis=2)  # (A, L, K)
     valid = cand >= 0
@@ -80,7 +80,7 @@ def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, param
     switch = _apply_content_rule(score, content_ok, rules, awards, n_lots, share)
     score = np.where(switch[:, :, None] & ~content_ok, -np.inf, score)  # those lots use counting suppliers only
 
-    lots = _fill(firms, score, row, price, friction, tariff, lot_units, forced_lot, params)
+    lots = _fill(score, row, room, price, friction, tariff, lot_units, forced_lot)
     _book_lots(firms, ledger, awards, lots, params)
 
 
@@ -98,24 +98,22 @@ class Lots:
     forced: np.ndarray  # (A, L) lots an offset obligation places in the buyer's country
 
 
-def _fill(firms: FirmTable, score: np.ndarray, row: np.ndarray, price: np.ndarray, friction: np.ndarray,
-          tariff: np.ndarray, lot_units: np.ndarray, forced_lot: np.ndarray, params: Params) -> Lots:
-    """Each lot goes to its candidates in order of score, each taking what its free capacity allows (up to
-    target_backlog quarters of work in hand); what none can take goes to the best of them."""
+def _fill(score: np.ndarray, row: np.ndarray, room: np.ndarray, price: np.ndarray, friction: np.ndarray,
+          tariff: np.ndarray, lot_units: np.ndarray, forced_lot: np.ndarray) -> Lots:
+    """Each lot goes to its candidates in order of score, each taking what its free capacity (`room`, up to
+    target_backlog quarters of work in hand) allows; what none can take goes to the best of them."""
     order = np.argsort(-score, axis=2, kind="stable")
-    ranked = np.take_along_axis(score, order, axis=2)
-    rows = np.take_along_axis(row, order, axis=2)
-    usable = np.isfinite(ranked)
-    free = np.where(usable, np.maximum(firms.capacity[rows] * params.target_backlog - firms.backlog[rows], 0.0), 0.0)
-    before = np.cumsum(free, axis=2) - free
-    take = np.clip(lot_units[:, None, None] - before, 0.0, free)
-    take[:, :, 0] += np.where(usable[:, :, 0], lot_units[:, None] - take.sum(axis=2), 0.0)
 
     def ranked_by(values: np.ndarray) -> np.ndarray:
         return np.take_along_axis(values, order, axis=2)
 
-    return Lots(rows, take, usable[:, :, 0], ranked_by(price), ranked_by(friction), ranked_by(tariff), lot_units,
-                forced_lot)
+    usable = np.isfinite(ranked_by(score))
+    free = np.where(usable, ranked_by(room), 0.0)
+    before = np.cumsum(free, axis=2) - free
+    take = np.clip(lot_units[:, None, None] - before, 0.0, free)
+    take[:, :, 0] += np.where(usable[:, :, 0], lot_units[:, None] - take.sum(axis=2), 0.0)
+    return Lots(ranked_by(row), take, usable[:, :, 0], ranked_by(price), ranked_by(friction), ranked_by(tariff),
+                lot_units, forced_lot)
 
 
 def _book_lots(firms: FirmTable, ledger: Ledger, awards: Awards, lots: Lots, params: Params) -> None:

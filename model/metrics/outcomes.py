@@ -140,12 +140,15 @@ def hhi(m: ModelState) -> dict[str, float]:
     return {c: float(out[C[c]]) for c in PRODUCERS}
 
 
-def effective_primes(m: ModelState, country: str = "USA") -> float:
-    """Mean over sectors of 1/HHI of a country's prime award shares: the 'handful' in numbers."""
+def effective_primes(m: ModelState, country: str = "USA", awards: np.ndarray | None = None) -> float:
+    """Mean over sectors of 1/HHI of a country's prime award shares: the 'handful' in numbers. `awards` (per
+    firm row, as long as the table was when they were counted) defaults to the awards since the start date."""
     f = m.firms
-    rows = np.flatnonzero((f.tier == PRIME) & (f.country == C[country]))
-    total = np.bincount(f.sector[rows], f.awards[rows], minlength=N_SECTORS)
-    share = f.awards[rows] / np.where(total[f.sector[rows]] > 0, total[f.sector[rows]], 1.0)
+    awards = f.awards if awards is None else awards
+    n = len(awards)
+    rows = np.flatnonzero((f.tier[:n] == PRIME) & (f.country[:n] == C[country]))
+    total = np.bincount(f.sector[rows], awards[rows], minlength=N_SECTORS)
+    share = awards[rows] / np.where(total[f.sector[rows]] > 0, total[f.sector[rows]], 1.0)
     h = np.bincount(f.sector[rows], share**2, minlength=N_SECTORS)
     return float(np.mean(1.0 / h[total > 0])) if (total > 0).any() else float("nan")
 

@@ -22,3 +22,10 @@ def mean_ci(values: pd.DataFrame | pd.Series | np.ndarray, axis: int = 0) -> tup
         t_value = stats.t.ppf(0.975, np.maximum(n - 1, 1))
         half = np.where(n > 1, t_value * sd / np.sqrt(np.maximum(n, 1)), np.where(n == 1, 0.0, np.nan))
     return mean, half
+
+
+def ci_columns(label: str, values: np.ndarray | pd.Series, scale: float = 1.0) -> dict[str, float]:
+    """'<label> mean', '<label> lo', '<label> hi': the mean over seeds and its 95 % interval, as numbers a
+    table keeps numeric (NaN where there is nothing to average)."""
+    mean, half = mean_ci(np.asarray(values, dtype=float) * scale)
+    return {f"{label} mean": float(mean), f"{label} lo": float(mean - half), f"{label} hi": float(mean + half)}

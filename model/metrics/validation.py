@@ -13,9 +13,15 @@ from typing import Protocol
 
 import numpy as np
 
-from model.common.countries import ALLIES, FIVE_EYES_MASK, N_SECTORS, PRIME, SUPPLIER, C
+from model.common.countries import ALLIES, FIVE_EYES_MASK, N_SECTORS, SUPPLIER, C
 from model.data.country_data import CountryData
-from model.metrics.outcomes import ModelState, foreign_share_of, integration_of, prime_cost_per_quality
+from model.metrics.outcomes import (
+    ModelState,
+    effective_primes,
+    foreign_share_of,
+    integration_of,
+    prime_cost_per_quality,
+)
 
 USA, GBR, CAN, AUS, NZL, EUR = (C[c] for c in ("USA", "GBR", "CAN", "AUS", "NZL", "EUR"))
 ALLY_ROWS = [C[c] for c in ALLIES]
@@ -77,19 +83,8 @@ def window_levels(m: ValidatedModel, start: Snapshot, end: Snapshot) -> dict[str
         "us_revenue_bn": float(revenue[USA]),
         "eur_revenue_bn": float(european),
         "aus_revenue_bn": float(revenue[AUS]),
-        "us_effective_primes": _effective_primes(m, end.awards - _padded(start.awards, len(end.awards))),
+        "us_effective_primes": effective_primes(m, "USA", end.awards - _padded(start.awards, len(end.awards))),
     }
-
-
-def _effective_primes(m: ValidatedModel, awards: np.ndarray) -> float:
-    """Mean over sectors of 1/HHI of US primes' award shares (awards: per firm row, in the window)."""
-    f = m.firms
-    rows = np.flatnonzero((f.tier[: len(awards)] == PRIME) & (f.country[: len(awards)] == USA))
-    sector = f.sector[rows]
-    total = np.bincount(sector, awards[rows], minlength=N_SECTORS)
-    share = awards[rows] / np.where(total[sector] > 0, total[sector], 1.0)
-    hhi = np.bincount(sector, share**2, minlength=N_SECTORS)
-    return float(np.mean(1.0 / hhi[total > 0])) if (total > 0).any() else float("nan")
 
 
 def supplier_tail(m: ValidatedModel) -> dict[str, float]:

@@ -9,7 +9,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from model.common.countries import ALLIES
-from model.metrics.statistics import mean_ci
+from model.metrics.statistics import ci_columns
 from model.runs.output import manifest, staged, write_json
 from model.runs.single import run_one
 from model.ui.figures import standard_figures
@@ -65,8 +65,6 @@ def comparison_table(summaries: dict[str, list[dict]]) -> pd.DataFrame:
         y = np.array([get(s) for s in summaries[b]], dtype=float)
         row: dict[str, object] = {"outcome": label}
         for name, v in ((a, x), (b, y), (f"{b} - {a}", y - x)):
-            mean, half = mean_ci(v)
-            row.update({f"{name} mean": float(mean), f"{name} lo": float(mean - half),
-                        f"{name} hi": float(mean + half)})
+            row.update(ci_columns(name, v))
         rows.append(row)
     return pd.DataFrame(rows)

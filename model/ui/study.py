@@ -20,7 +20,6 @@ import pandas as pd
 from model.common.countries import COUNTRIES, PRODUCERS
 from model.common.errors import InputError
 from model.common.quarters import MAX_YEARS
-from model.metrics.statistics import mean_ci
 from model.runs.experiment import Point, Results, Sweep, common_seeds, load, run_sweep
 from model.runs.output import manifest, staged, writable_dir, write_json
 from model.simulation.model import DEFAULT_FIRM_SCALE
@@ -119,13 +118,6 @@ def _cell(value: object) -> str:
     if isinstance(value, float | np.floating):
         return "n/a" if np.isnan(value) else f"{value:.4g}"
     return str(value)
-
-
-def ci_columns(label: str, values: np.ndarray | pd.Series, scale: float = 1.0) -> dict[str, float]:
-    """'<label> mean', '<label> lo', '<label> hi': the mean over seeds and its 95 % interval, as numbers a
-    table keeps numeric (NaN where there is nothing to average)."""
-    mean, half = mean_ci(np.asarray(values, dtype=float) * scale)
-    return {f"{label} mean": float(mean), f"{label} lo": float(mean - half), f"{label} hi": float(mean + half)}
 
 
 def flows_matrix(runs: pd.DataFrame) -> np.ndarray:
