@@ -85,9 +85,8 @@ def report(seeds: int, pool: ProcessPoolExecutor) -> str:
     lines += [
         "",
         f"All targets met: {'yes' if met_all else 'no'}. Definitions: `us_foreign_share` and `can_share_to_us` "
-        "are shares of end-item (prime) awards, which is what the sources measure; `us_revenue_share` is US "
-        "firms' share of all value (end items and components) received by the modelled industries (Five Eyes "
-        "and EUR); `us_effective_primes` is the mean over sectors of 1/HHI of US primes' award shares.",
+        "are shares of end-item (prime) awards, which is what the sources measure; `us_effective_primes` is the "
+        "mean over sectors of 1/HHI of US primes' award shares.",
         "",
         "## Checks (observed, not tuned to)",
         "",
@@ -101,7 +100,10 @@ def report(seeds: int, pool: ProcessPoolExecutor) -> str:
         "that goes to foreign suppliers. In status_quo nearly all of it is offset work that Canada's, Australia's "
         "and New Zealand's offset rules place in their own countries when US primes win their contracts (with "
         "those offset rates at zero the share is 0.003 on seed 1): on US contracts US primes buy their components "
-        "at home, which is why the US content minimum does not bind in status_quo.",
+        "at home, so the US content minimum rarely binds on them; it bites on allied offers, through the content "
+        "test (docs/ODD.md §7.3). `us_revenue_share` is US firms' share of US and European firms' revenue (end "
+        "items and components); it is reported, not tuned to, because the data file's US and European market "
+        "proxies are not consistent with each other (docs/validation.md).",
         "",
         "## How the behavioural parameters were set",
         "",

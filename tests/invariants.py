@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from model.common.countries import COUNTRIES, N_SECTORS, PRIME, SECTORS, C
+from model.market.firms import unit_cost_of
 from model.metrics.outcomes import integration_index, prime_cost_per_quality
 from model.policy.adaptation import ADAPTATION
 from model.policy.levers import LEVERS
@@ -144,7 +145,7 @@ def active_firm_state(m: NTIBModel, ck: Checker) -> None:
     for name in NON_NEGATIVE:
         assert (getattr(f, name)[rows] >= 0).all(), f"{name} < 0 for an active firm"
     assert (f.loss_streak[rows] >= 0).all()
-    curve = f.base_cost[rows] * f.cum_output[rows] ** m.params.learning_exponent
+    curve = unit_cost_of(f.base_cost[rows], f.cum_output[rows], f.quality[rows], m.params)
     assert np.allclose(f.unit_cost[rows], curve, rtol=1e-9, atol=0), "unit cost off its learning curve"
 
 

@@ -15,12 +15,13 @@ import pytest
 
 from model.common.countries import COUNTRIES, N_COUNTRIES, N_SECTORS, PRIME, SUPPLIER, C, S
 from model.market.demography import entrants, exits
-from model.market.firms import FirmTable, Groups
+from model.market.firms import FirmTable, Groups, unit_cost_of
 from model.market.innovation import Programmes, codevelop, research
 from model.market.ledger import Ledger
 from model.market.procurement import Awards, issue_tenders, procure
 from model.market.production import close_accounts, produce
 from model.market.sourcing import source
+from model.policy.adaptation import Observation, Reaction, parse_adaptation
 from model.policy.levers import Policy
 from model.policy.params import Params
 from model.policy.rules import Rules, compile_rules
@@ -45,7 +46,8 @@ PINNED: dict[str, float] = {
     # supply chain
     "component_share": 0.45, "lots": 5, "candidates": 6, "search_size_elasticity": 0.5, "sourcing_home_bias": 0.15,
     # production
-    "progress_ratio": 0.85, "experience_depreciation": 0.0125, "target_backlog": 3.0, "capacity_adjust": 0.15,
+    "progress_ratio": 0.85, "quality_cost_elasticity": 1.25,
+    "experience_depreciation": 0.0125, "target_backlog": 3.0, "capacity_adjust": 0.15,
     "capacity_decay": 0.05, "capex_cost": 1.0, "fixed_cost": 0.02, "cash_buffer": 4.0,
     # innovation and co-development
     "rd_share": 0.04, "innovation_rate": 1.0, "innovation_step": 0.01, "diffusion": 0.02, "seek_prime": 0.03,
@@ -224,7 +226,7 @@ def test_sovereign_sector_admits_ntib_treated_and_joint_products():
     only_uk.access_until[0, USA] = 5
     awards, _ = run_procure(only_uk, sovereign, t=5)
     assert awards.firm.tolist() == [0]
-    assert awards.content_bound.tolist() == [False]  # a joint product is not domestic for the content rule
+    assert awards.content_bound.tolist() == [True]  # a joint product is a qualifying offer: it keeps its content
     awards, _ = run_procure(only_uk, sovereign, t=6)  # access has lapsed
     assert len(awards.firm) == 0
 
@@ -241,6 +243,26 @@ def test_joint_product_escapes_the_margin_but_not_home_bias():
     firms.access_until[1, USA] = 10
     awards, _ = run_procure(firms, margin, pinned(bid_noise=0.0, max_tenders=1, home_bias=0.35, compliance_cost=0.0))
     assert awards.firm.tolist() == [0]  # home bias is not
+
+
+def test_an_offer_that_fails_the_content_test_is_evaluated_as_foreign():
+    """US content minimum 0.75, the UK qualifying but its content not counted: a cheaper UK prime whose usual
+    supply chain is at home offers content 0.55 (its own work only), is evaluated as foreign with the 50 %
+    margin and loses; with a US supply chain (content 1.0) it passes, wins and is bound to that content. With
+    qualifying content counted, its home supply chain passes too."""
+    levers = {"USA": {"preference_margin": 0.5, "qualifying": ["GBR"], "content_min": 0.75,
+                      "content_counts_qualifying": False}}
+    awards, _ = run_procure(us_and_uk_primes(uk_cost=0.9), prules(levers))
+    assert set(awards.firm.tolist()) == {0}
+    firms = us_and_uk_primes(uk_cost=0.9)
+    firms.comp_origin[1] = 0.0
+    firms.comp_origin[1, USA] = 1.0
+    awards, _ = run_procure(firms, prules(levers))
+    assert set(awards.firm.tolist()) == {1}
+    assert awards.content_bound.all()
+    levers["USA"]["content_counts_qualifying"] = True
+    awards, _ = run_procure(us_and_uk_primes(uk_cost=0.9), prules(levers))
+    assert set(awards.firm.tolist()) == {1}
 
 
 def test_a_denied_licence_makes_the_foreign_prime_ineligible():
@@ -546,6 +568,19 @@ def test_content_minimum_applies_only_to_bound_contracts_and_counts_qualifying_c
     run_source(firms, rules({"USA": {"content_min": 0.9, "qualifying": ["GBR"], "content_counts_qualifying": False}}),
                award(units=units))
     assert lots_by_country(firms, lot) == {"USA": 4, "GBR": 1}
+
+
+def test_a_primes_usual_supply_chain_follows_its_lots_but_not_its_offset_lots():
+    """All five lots go to the UK: the US prime's supply chain moves 30 % of the way there. Offset lots that a UK
+    contract places in the UK are the contract's obligation, and leave it where it was."""
+    firms = supply_base()
+    run_source(firms, rules(), award())
+    assert firms.comp_origin[0, USA] == pytest.approx(0.7)
+    assert firms.comp_origin[0, GBR] == pytest.approx(0.3)
+    firms = supply_base()
+    run_source(firms, rules(), award(buyer=GBR, offset=0.45 * 2.0))  # the offset covers every component lot
+    assert firms.backlog[3:].sum() > 0  # the lots went to the UK
+    assert firms.comp_origin[0, USA] == pytest.approx(1.0)
 
 
 def test_sourcing_conserves_money():
@@ -1175,7 +1210,8 @@ def test_entrants_join_a_profitable_group_only():
     assert ((firms.quality[rows] >= 0.8 * 0.85) & (firms.quality[rows] <= 0.8 * 0.95)).all()
     cum = 2.0 * params.experience_quarters * 0.1
     assert firms.cum_output[rows] == pytest.approx(np.full(len(rows), cum))
-    assert firms.unit_cost[rows] == pytest.approx(np.full(len(rows), 2.0 * cum ** params.learning_exponent))
+    expected = 2.0 * cum ** params.learning_exponent * firms.quality[rows] ** params.quality_cost_elasticity
+    assert firms.unit_cost[rows] == pytest.approx(expected)
     assert firms.cash[rows] == pytest.approx(4.0 * 2.0 * firms.unit_cost[rows])
 
 
@@ -1184,3 +1220,28 @@ def test_no_entry_without_a_profitable_group():
     firms = table(*[{"tier": SUPPLIER, "revenue_ema": 1.0, "profit_ema": 0.1}] * 100)
     assert len(entrants(firms, pinned(entry_rate=0.05, entry_margin=0.1), 0, np.random.default_rng(0))) == 0
     assert firms.n == 100
+
+
+def test_unit_cost_falls_with_experience_and_rises_with_quality():
+    """Wright's law at progress ratio 0.85 per doubling of experience; cost ** 1.25 in quality."""
+    params = pinned()
+    one = np.ones(1)
+    assert unit_cost_of(one, 2 * one, one, params)[0] == pytest.approx(0.85)
+    assert unit_cost_of(one, one, 2 * one, params)[0] == pytest.approx(2 ** 1.25)
+
+
+def test_an_industrial_government_directs_more_work_home_when_its_home_share_falls():
+    """Home share 0.05 below its reference (threshold 0.02): margin, content minimum and non-competed share each
+    rise by the step, never past their caps; within the cool-down (lag) nothing changes."""
+    adaptation = parse_adaptation({"mode": "industrial", "threshold": 0.02, "step": 0.1, "max_noncompeted": 0.5},
+                                  "test")
+    policy = Policy()
+    policy.apply({"preference_margin": 0.5, "content_min": 0.65, "noncompeted_share": 0.45}, "test")
+    barrier = np.zeros((N_COUNTRIES, N_COUNTRIES))
+    seen = Observation(t=10, barrier_then=barrier, barrier_now=barrier, home_share=0.9, home_share_ref=0.95)
+    reaction = Reaction(C["USA"])
+    changes = reaction.respond(adaptation, policy, seen, np.random.default_rng(0))
+    assert changes["preference_margin"] == pytest.approx(np.full(N_COUNTRIES, 0.6))
+    assert changes["content_min"] == pytest.approx(0.75)
+    assert changes["noncompeted_share"] == pytest.approx(0.5)  # capped at max_noncompeted
+    assert reaction.respond(adaptation, policy, replace(seen, t=11), np.random.default_rng(0)) == {}

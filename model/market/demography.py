@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.common.countries import N_COUNTRIES, N_SECTORS, PRIME
-from model.market.firms import FirmTable
+from model.market.firms import FirmTable, unit_cost_of
 from model.policy.params import Params
 
 GROUPS = 2 * N_SECTORS * N_COUNTRIES
@@ -46,11 +46,12 @@ def entrants(firms: FirmTable, params: Params, t: int, rng: np.random.Generator)
     capacity = small_cap[group]
     cum = capacity * params.experience_quarters * 0.1
     base = mean_base[group]
-    unit_cost = base * np.power(cum, params.learning_exponent)
+    quality = mean_q[group] * rng.uniform(0.85, 0.95, k)
+    unit_cost = unit_cost_of(base, cum, quality, params)
     country = group % N_COUNTRIES
     return firms.add(
         country=country, sector=(group // N_COUNTRIES) % N_SECTORS, tier=group // (N_SECTORS * N_COUNTRIES),
-        active=np.ones(k, dtype=bool), quality=mean_q[group] * rng.uniform(0.85, 0.95, k), base_cost=base,
+        active=np.ones(k, dtype=bool), quality=quality, base_cost=base,
         cum_output=cum, unit_cost=unit_cost, capacity=capacity, cash=4.0 * capacity * unit_cost,
         revenue_ema=capacity * unit_cost, comp_price=unit_cost * (1 + params.markup), born=np.full(k, t),
     )

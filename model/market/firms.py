@@ -27,9 +27,9 @@ class FirmColumns:
     tier: NDArray[np.int8]  # PRIME or SUPPLIER
     active: NDArray[np.bool_]
     quality: NDArray[np.float64]  # technology level (alliance mean about 1 at start)
-    base_cost: NDArray[np.float64]  # unit cost at unit cumulative output
+    base_cost: NDArray[np.float64]  # unit cost at unit cumulative output and unit quality
     cum_output: NDArray[np.float64]  # units ever produced (learning curve)
-    unit_cost: NDArray[np.float64]  # own unit cost now: base_cost * cum_output ** b
+    unit_cost: NDArray[np.float64]  # own unit cost now (unit_cost_of)
     capacity: NDArray[np.float64]  # units a quarter
     backlog: NDArray[np.float64]  # units ordered, not yet delivered
     delivered: NDArray[np.float64]  # units delivered last quarter
@@ -58,26 +58,33 @@ def _dtypes() -> dict[str, np.dtype]:
 
 
 COLUMNS: dict[str, np.dtype] = _dtypes()
+# Columns with one value per firm and country: (dtype, value of a row nobody has set)
+WIDE_COLUMNS: dict[str, tuple[np.dtype, float]] = {"access_until": (np.dtype(np.int32), ACCESS_NEVER),
+                                                   "comp_origin": (np.dtype(np.float64), 0.0)}
 
 
 class FirmTable(FirmColumns):
     """Columns of equal length n with spare capacity behind them; `add` grows them in amortised O(1)."""
 
     access_until: NDArray[np.int32]  # (firm, country): quarter until which its joint product counts as domestic
+    comp_origin: NDArray[np.float64]  # (firm, country): primes' usual supply chain, share of component value
 
     def __init__(self, reserve: int = 1024) -> None:
         self._buf = {name: np.zeros(reserve, dtype=dtype) for name, dtype in COLUMNS.items()}
-        self._access = np.full((reserve, N_COUNTRIES), ACCESS_NEVER, dtype=np.int32)
+        self._wide: dict[str, np.ndarray] = {name: np.full((reserve, N_COUNTRIES), fill, dtype=dtype)
+                      for name, (dtype, fill) in WIDE_COLUMNS.items()}
         self.n = 0
         self._views()
 
     def _views(self) -> None:
         for name in COLUMNS:
             setattr(self, name, self._buf[name][: self.n])
-        self.access_until = self._access[: self.n]
+        for name in WIDE_COLUMNS:
+            setattr(self, name, self._wide[name][: self.n])
 
     def add(self, **columns: np.ndarray) -> np.ndarray:
-        """Append rows (unset columns are zero) and return their row numbers."""
+        """Append rows and return their row numbers. Unset columns are zero, joint-product access never, and a
+        new firm's supply chain is at home."""
         k = len(next(iter(columns.values())))
         if self.n + k > len(self._buf["active"]):
             size = max(2 * len(self._buf["active"]), self.n + k)
@@ -85,12 +92,15 @@ class FirmTable(FirmColumns):
                 grown = np.zeros(size, dtype=arr.dtype)
                 grown[: self.n] = arr[: self.n]
                 self._buf[name] = grown
-            access = np.full((size, N_COUNTRIES), ACCESS_NEVER, dtype=np.int32)
-            access[: self.n] = self._access[: self.n]
-            self._access = access
+            for name, (dtype, fill) in WIDE_COLUMNS.items():
+                wide: np.ndarray = np.full((size, N_COUNTRIES), fill, dtype=dtype)
+                wide[: self.n] = self._wide[name][: self.n]
+                self._wide[name] = wide
         rows = np.arange(self.n, self.n + k)
         for name, values in columns.items():
             self._buf[name][rows] = values
+        self._wide["comp_origin"][rows] = 0.0
+        self._wide["comp_origin"][rows, self._buf["country"][rows]] = 1.0
         self.n += k
         self._views()
         return rows
@@ -98,11 +108,23 @@ class FirmTable(FirmColumns):
     def anchor_learning(self, params: Params) -> None:
         """Set experience to `experience_quarters` of current capacity, keeping today's unit costs."""
         cum = np.maximum(self.capacity * params.experience_quarters, 1e-12)
-        self.base_cost[:] = self.unit_cost * cum ** -params.learning_exponent
+        self.base_cost[:] = base_cost_for(self.unit_cost, cum, self.quality, params)
         self.cum_output[:] = cum
 
-    def update_unit_cost(self, exponent: float) -> None:
-        np.multiply(self.base_cost, np.power(self.cum_output, exponent), out=self.unit_cost)
+    def update_unit_cost(self, params: Params) -> None:
+        self.unit_cost[:] = unit_cost_of(self.base_cost, self.cum_output, self.quality, params)
+
+
+def unit_cost_of(base_cost: np.ndarray, cum_output: np.ndarray, quality: np.ndarray, params: Params) -> np.ndarray:
+    """Unit cost: learning lowers the cost of a given product with cumulative output (Wright's law), and a
+    more capable product costs more to make (quality ** quality_cost_elasticity; Kirkpatrick 1995)."""
+    return base_cost * np.power(cum_output, params.learning_exponent) * np.power(quality,
+                                                                                 params.quality_cost_elasticity)
+
+
+def base_cost_for(unit_cost: np.ndarray, cum_output: np.ndarray, quality: np.ndarray, params: Params) -> np.ndarray:
+    """The base cost that gives `unit_cost` at this experience and quality (the inverse of unit_cost_of)."""
+    return unit_cost / unit_cost_of(np.ones_like(unit_cost), cum_output, quality, params)
 
 
 @dataclass
@@ -182,14 +204,13 @@ def initial_population(data: CountryData, params: Params, firm_scale: float, rng
     country = np.concatenate(cols["country"])
     capacity_bn = np.concatenate(cols["capacity_bn"])
     n = len(country)
-    b = params.learning_exponent
     # Costs start level across countries (differences come from quality and the rules, not from a guessed
     # productivity gap); learning then lowers each firm's cost as its own output accumulates.
     unit_cost = rng.lognormal(0.0, 0.05, n)
     capacity = capacity_bn / unit_cost
     cum_output = params.experience_quarters * capacity
-    base_cost = unit_cost * cum_output ** -b
     quality = np.where(country == 0, 1.0, 1.0 - params.tech_gap) * rng.lognormal(0.0, 0.05, n)
+    base_cost = base_cost_for(unit_cost, cum_output, quality, params)
     table.add(
         country=country, sector=np.concatenate(cols["sector"]), tier=np.concatenate(cols["tier"]),
         active=np.ones(n, dtype=bool), quality=quality, base_cost=base_cost,

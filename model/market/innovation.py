@@ -49,6 +49,7 @@ def research(firms: FirmTable, grants_by_country: np.ndarray, params: Params, rn
         np.bincount(key, weight, minlength=groups), 1e-300)
     behind = active & (firms.quality < mean[key])
     firms.quality += np.where(behind, params.diffusion * (mean[key] - firms.quality), 0.0)
+    firms.update_unit_cost(params)  # a more capable product costs more to make
 
 
 @dataclass
@@ -74,6 +75,7 @@ def codevelop(firms: FirmTable, groups: Groups, programmes: Programmes, rules: R
               rng: np.random.Generator, ledger: Ledger) -> None:
     """Run ongoing programmes (pay, then finish), then match new seekers with foreign partners."""
     _run_programmes(firms, programmes, params, t, rng, ledger)
+    firms.update_unit_cost(params)  # partners' new products cost more to make
     _start_programmes(firms, groups, programmes, rules, params, t, rng, ledger)
 
 

@@ -1,7 +1,9 @@
 """Phase 3, competition and trade in end items: tenders, eligible bids, best-value awards (docs/ODD.md §7.3).
 
 All tenders of a quarter are scored against all primes at once as a tenders x primes matrix; ineligible
-pairs score minus infinity, and each tender goes to its best-scoring bid.
+pairs score minus infinity, and each tender goes to its best-scoring bid. An offer that claims domestic or
+qualifying status must pass the buyer's content test (as a domestic end product must reach its content
+share under Buy American); one that fails is evaluated as foreign, with the margin on non-qualifying offers.
 """
 
 from __future__ import annotations
@@ -62,6 +64,21 @@ def issue_tenders(sector_budget: np.ndarray, rules: Rules, params: Params,
     return Tenders(t_buyer, sector[group], value, safe, noncompeted)
 
 
+def offer_content(firms: FirmTable, rows: np.ndarray, rules: Rules, component_share: float) -> np.ndarray:
+    """Share of the value of an offer by the primes in `rows` that counts as domestic content for each buyer:
+    (rows, buyer). The prime's own work is done where it is, under the status its offer claims; of its
+    components, those from origins whose content the buyer counts, in the prime's usual supply chain."""
+    counted = firms.comp_origin[rows] @ rules.content_ok.T.astype(np.float64)
+    return (1.0 - component_share) + component_share * counted
+
+
+def _passes_content_test(firms: FirmTable, primes: np.ndarray, buyer: np.ndarray, waived: np.ndarray, rules: Rules,
+                         component_share: float) -> np.ndarray:
+    """(tenders, primes): the offer reaches the buyer's content minimum, or claims no status that needs it."""
+    content = offer_content(firms, primes, rules, component_share)[:, buyer].T
+    return ~waived | (content >= rules.content_min[buyer][:, None] - 1e-9)
+
+
 def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, supply_factor: np.ndarray, params: Params,
             t: int, rng: np.random.Generator, ledger: Ledger) -> Awards:
     """Run the quarter's tenders, book awards into backlogs, cash and the ledger, and return them.
@@ -93,7 +110,10 @@ def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, supply_fa
     seller = net[None, :] * (1.0 + params.offset_cost * offset_rate)  # per unit, what the winner keeps
     price = seller * (1.0 + rules.friction[xs, b])  # licensing costs are passed on, and spent on licensing
     gross = price * (1.0 + rules.tariff_end[b, xs])
-    preference = np.where(domestic, 0.0, rules.margin[b, xs] * ~joint + params.home_bias * foreign)
+    waived = (rules.margin[b, xs] == 0.0) | joint  # the offer claims domestic or qualifying status
+    passes = _passes_content_test(firms, primes, buyer, waived, rules, params.component_share)
+    margin = np.where(waived & ~passes, rules.foreign_margin[buyer][:, None], rules.margin[b, xs] * ~joint)
+    preference = np.where(domestic & passes, 0.0, margin + params.home_bias * foreign)
     lead = lead_quarters(firms.backlog[primes][None, :], value[:, None] / gross, cap[None, :])
     late = lateness(lead + rules.licence_days[xs, b] / DAYS_PER_QUARTER, params)  # a licence delays delivery
     score = bid_score(firms.quality[primes][None, :], gross, preference, late, rng.standard_normal(eligible.shape),
@@ -108,17 +128,24 @@ def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, supply_fa
     win, who, v = primes[j], buyer[tender], value[tender]
     units = v / gross[tender, j]
     receipt = units * seller[tender, j]
-    charged = units * price[tender, j]
+    _book_awards(firms, ledger, win, who, sector[tender], v, units, receipt, units * price[tender, j])
+    return Awards(firm=win, buyer=who, value=v, receipt=receipt, units=units, offset=offset_rate[tender, j] * v,
+                  content_bound=(waived & passes)[tender, j])
+
+
+def _book_awards(firms: FirmTable, ledger: Ledger, win: np.ndarray, who: np.ndarray, sector: np.ndarray,
+                 value: np.ndarray, units: np.ndarray, receipt: np.ndarray, charged: np.ndarray) -> None:
+    """Winners' backlogs, cash and awards; the buyer's payment split into the winner's receipt, licensing
+    costs and duty."""
     np.add.at(firms.backlog, win, units)
     np.add.at(firms.cash, win, receipt)
     np.add.at(firms.receipts, win, receipt)
-    np.add.at(firms.awards, win, v)
-    ledger.q_gov_paid += v.sum()
-    ledger.q_tariffs += (v - charged).sum()
+    np.add.at(firms.awards, win, value)
+    ledger.q_gov_paid += value.sum()
+    ledger.q_tariffs += (value - charged).sum()
     ledger.q_licensing += (charged - receipt).sum()
-    np.add.at(ledger.q_prime, (who, x[j]), v)
-    np.add.at(ledger.q_flows, (who, x[j]), receipt)  # industry revenue; sourcing moves the component part
+    country = firms.country[win]
+    np.add.at(ledger.q_prime, (who, country), value)
+    np.add.at(ledger.q_flows, (who, country), receipt)  # industry revenue; sourcing moves the component part
     np.add.at(ledger.q_capability, who, units * firms.quality[win])
-    ledger.q_ordered += np.bincount(sector[tender], units, minlength=len(ledger.q_ordered))
-    return Awards(firm=win, buyer=who, value=v, receipt=receipt, units=units, offset=offset_rate[tender, j] * v,
-                  content_bound=domestic[tender, j])
+    ledger.q_ordered += np.bincount(sector, units, minlength=len(ledger.q_ordered))

@@ -13,8 +13,9 @@ def produce(firms: FirmTable, params: Params, supply_factor: np.ndarray) -> None
     """One quarter of work for every active firm.
 
     `supply_factor` (country x sector) scales usable capacity during a supply disruption. Unit cost falls
-    with cumulative output by the progress ratio; capacity moves toward (backlog before delivery) / target_backlog,
-    growing by partial adjustment (paid for) and shrinking slowly when idle.
+    with cumulative output by the progress ratio and rises with quality (firms.unit_cost_of); capacity moves
+    toward (backlog before delivery) / target_backlog, growing by partial adjustment (paid for) and shrinking
+    slowly when idle.
     """
     active = firms.active
     usable = firms.capacity * supply_factor[firms.country, firms.sector]
@@ -27,7 +28,7 @@ def produce(firms: FirmTable, params: Params, supply_factor: np.ndarray) -> None
     firms.delivery_capacity[:] = np.where(active, firms.capacity, 0.0)
     firms.cum_output *= 1.0 - params.experience_depreciation
     firms.cum_output += delivered
-    firms.update_unit_cost(params.learning_exponent)
+    firms.update_unit_cost(params)
 
     gap = (firms.backlog + delivered) / params.target_backlog - firms.capacity
     grow = np.where(active & (gap > 0), params.capacity_adjust * gap, 0.0)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.common.countries import SUPPLIER
+from model.common.countries import N_COUNTRIES, SUPPLIER
 from model.common.quarters import DAYS_PER_QUARTER
 from model.market.bidding import bid_score, lateness, lead_quarters
 from model.market.firms import FirmTable, Groups
@@ -155,6 +155,23 @@ def _book_lots(firms: FirmTable, ledger: Ledger, awards: Awards, lots: Lots, par
     per_unit = np.bincount(prime, landed_paid, minlength=firms.n)[prime] / np.maximum(
         np.bincount(prime, lot_units * n_lots, minlength=firms.n)[prime], 1e-300)
     firms.comp_price[prime] = (1 - SMOOTHING) * firms.comp_price[prime] + SMOOTHING * per_unit
+    usual = ~forced_lot[a_idx, l_idx]  # offset lots are the contract's obligation, not the prime's supply chain
+    _record_supply_chain(firms, prime, a_idx[usual], firms.country[supplier[usual]], (net + licensing)[usual],
+                         in_house.sum(axis=1) * firms.unit_cost[prime])
+
+
+def _record_supply_chain(firms: FirmTable, prime: np.ndarray, award: np.ndarray, origin: np.ndarray,
+                         value: np.ndarray, in_house: np.ndarray) -> None:
+    """Smooth each prime's usual supply chain (share of component value by country of origin, work made
+    in-house counted at home) toward this quarter's; the content test of its next bids reads it."""
+    rows, which = np.unique(prime, return_inverse=True)
+    mix = np.zeros((len(rows), N_COUNTRIES))
+    np.add.at(mix, (which[award], origin), value)
+    np.add.at(mix, (which, firms.country[prime]), in_house)
+    total = mix.sum(axis=1)
+    seen = total > 0
+    rows, share = rows[seen], mix[seen] / total[seen, None]
+    firms.comp_origin[rows] = (1 - SMOOTHING) * firms.comp_origin[rows] + SMOOTHING * share
 
 
 def _apply_content_rule(score: np.ndarray, content_ok: np.ndarray, rules: Rules, awards: Awards,

@@ -3,8 +3,8 @@ and the report share one definition."""
 
 from __future__ import annotations
 
-from model.common.countries import PRODUCER_MASK, C
-from model.metrics.outcomes import ModelState, effective_primes, foreign_share_of
+from model.common.countries import C
+from model.metrics.outcomes import ModelState, effective_primes, foreign_share_of, us_revenue_share_of
 
 
 def target_values(model: ModelState) -> dict[str, float]:
@@ -12,11 +12,9 @@ def target_values(model: ModelState) -> dict[str, float]:
     led = model.ledger
     prime = led.prime_flows
     can = prime[C["CAN"]]
-    revenue = led.flows[:, PRODUCER_MASK].sum(axis=0)
     return {
         "us_foreign_share": foreign_share_of(prime)["USA"],
         "can_share_to_us": float(can[C["USA"]] / can.sum()) if can.sum() > 0 else float("nan"),
-        "us_revenue_share": float(revenue[C["USA"]] / revenue.sum()),
         "us_effective_primes": effective_primes(model, "USA"),
     }
 
@@ -24,4 +22,5 @@ def target_values(model: ModelState) -> dict[str, float]:
 def check_values(model: ModelState) -> dict[str, float]:
     """Model values of the checks: observed figures reported beside the targets but not tuned to."""
     us = model.ledger.components[C["USA"]]
-    return {"us_primes_foreign_components": float(1.0 - us[C["USA"]] / us.sum()) if us.sum() > 0 else float("nan")}
+    return {"us_primes_foreign_components": float(1.0 - us[C["USA"]] / us.sum()) if us.sum() > 0 else float("nan"),
+            "us_revenue_share": us_revenue_share_of(model.ledger.flows)}

@@ -71,6 +71,14 @@ def us_share_of(flows: np.ndarray) -> dict[str, float]:
     return {c: float(share[i]) for i, c in enumerate(COUNTRIES) if c != "USA"}
 
 
+def us_revenue_share_of(flows: np.ndarray) -> float:
+    """US firms' share of US and European firms' revenue (end items and components), as SIPRI's Top 100
+    compares them: its European firms include the UK's."""
+    revenue = flows.sum(axis=0)
+    us, european = revenue[C["USA"]], revenue[C["EUR"]] + revenue[C["GBR"]]
+    return float(us / (us + european)) if us + european > 0 else float("nan")
+
+
 def integration_index(m: ModelState) -> float:
     return integration_of(m.ledger.recent_flows.sum(axis=0))
 

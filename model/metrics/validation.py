@@ -21,6 +21,7 @@ from model.metrics.outcomes import (
     foreign_share_of,
     integration_of,
     prime_cost_per_quality,
+    us_revenue_share_of,
 )
 
 USA, GBR, CAN, AUS, NZL, EUR = (C[c] for c in ("USA", "GBR", "CAN", "AUS", "NZL", "EUR"))
@@ -79,7 +80,7 @@ def window_levels(m: ValidatedModel, start: Snapshot, end: Snapshot) -> dict[str
         "gbr_domestic_share": 1.0 - foreign["GBR"],
         "aus_domestic_value_share": _share(flows[AUS, AUS], flows[AUS].sum()),
         "nzl_domestic_share": 1.0 - foreign["NZL"],
-        "us_revenue_share": _share(revenue[USA], revenue[USA] + european),
+        "us_revenue_share": us_revenue_share_of(flows),
         "us_revenue_bn": float(revenue[USA]),
         "eur_revenue_bn": float(european),
         "aus_revenue_bn": float(revenue[AUS]),

@@ -5,7 +5,8 @@ through the same validation as a scenario file.
 reciprocal: answer each partner's barrier toward us (seen `lag` quarters ago) by moving our tariffs toward it;
 with `contagion`, also follow the protection the other Five Eyes pairs practise among themselves, raising our
 tariffs on every Five Eyes partner. industrial: when the home share of procurement has fallen by `threshold`,
-raise the preference margin and the content minimum by `step`.
+raise the preference margin, the content minimum and the share of work directed to home primes without
+competition by `step` (qualifying partners escape the first two by their MOUs; the third reaches them).
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ ADAPTATION: dict[str, dict[str, tuple[float, float, float, str]]] = {
     "industrial": {
         "lag": (4, 0, 40, "quarters over which the home share is observed"),
         "threshold": (0.05, 0.0, 1.0, "fall in the home share of procurement that triggers protection"),
-        "step": (0.05, 0.0, 1.0, "increase in preference margin and content minimum per reaction"),
+        "step": (0.05, 0.0, 1.0, "increase in preference margin, content minimum and non-competed share per "
+                                 "reaction"),
         "max_margin": (1.0, 0.0, 5.0, "highest preference margin"),
         "max_content": (0.9, 0.0, 1.0, "highest content minimum"),
+        "max_noncompeted": (0.8, 0.0, 1.0, "highest share of tenders directed to home primes"),
     },
 }
 ADAPTATION_MODES = tuple(ADAPTATION)
@@ -109,6 +112,7 @@ class AdaptiveLevers(Protocol):
     tariff_components: np.ndarray
     preference_margin: np.ndarray
     content_min: float
+    noncompeted_share: float
 
 
 class Reaction:
@@ -165,5 +169,9 @@ def _industrial(settings: dict[str, float], levers: AdaptiveLevers, seen: Observ
     return {"preference_margin": np.maximum(levers.preference_margin,
                                             np.minimum(levers.preference_margin + settings["step"],
                                                        settings["max_margin"])),
-            "content_min": max(levers.content_min, min(levers.content_min + settings["step"],
-                                                       settings["max_content"]))}
+            "content_min": _raised(levers.content_min, settings["step"], settings["max_content"]),
+            "noncompeted_share": _raised(levers.noncompeted_share, settings["step"], settings["max_noncompeted"])}
+
+
+def _raised(value: float, step: float, cap: float) -> float:
+    return max(value, min(value + step, cap))

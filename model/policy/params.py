@@ -55,6 +55,10 @@ class Params:
     # Production
     progress_ratio: float = _p(0.85, 0.5, 1.0, "unit cost multiplier per doubling of cumulative output (assumption: a "
                                                "usual learning-curve value)")
+    quality_cost_elasticity: float = _p(1.25, 0.0, 3.0, "elasticity of unit cost to quality: a more capable "
+                                        "product costs more to make (Kirkpatrick 1995). Assumption: between 1, "
+                                        "above which capability costs more per unit of it, and quality_weight, "
+                                        "below which buyers still choose it (best value); the midpoint")
     experience_depreciation: float = _p(0.0125, 0.0, 0.5, "share of cumulative experience lost a quarter as products "
                                         "age (organisational forgetting; assumption)")
     target_backlog: float = _p(3.0, 1.0, 40.0, "quarters of backlog firms size capacity for (assumption)")
@@ -91,7 +95,7 @@ class Params:
     entry_rate: float = _p(0.005, 0.0, 0.05, "quarterly entrants per active supplier in an attractive country-sector "
                                              "(assumption)")
     # Initial state
-    tech_gap: float = _p(0.13, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
+    tech_gap: float = _p(0.12, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
     experience_quarters: float = _p(80.0, 1.0, 400.0, "initial cumulative output, in quarters of initial capacity: "
                                     "the steady state of the experience depreciation below")
     size_sigma: float = _p(1.0, 0.0, 3.0, "s.d. of log firm size within a country-sector (assumption)")

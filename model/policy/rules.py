@@ -16,6 +16,7 @@ class Rules:
     """Matrices [importer or buyer, partner] (or [exporter, destination] for export controls)."""
 
     margin: np.ndarray  # preference margin a buyer adds to a partner's offers (0 where qualifying)
+    foreign_margin: np.ndarray  # (buyer,) margin on an offer that fails its content test: as on non-qualifying
     domestic: np.ndarray  # partner treated as domestic (same country, or NTIB treatment between members)
     content_ok: np.ndarray  # partner's content counts toward the buyer's content minimum
     content_min: np.ndarray  # (buyer,)
@@ -42,7 +43,8 @@ def compile_rules(policies: list[Policy], ntib_members: np.ndarray, params: Para
     treated = stack("ntib_treatment")[:, None] & ntib_members[None, :] & ntib_members[:, None]
     domestic = eye | treated
     qualifying = stack("qualifying") | domestic
-    margin = np.where(qualifying, 0.0, stack("preference_margin"))
+    written_margin = stack("preference_margin")
+    margin = np.where(qualifying, 0.0, written_margin)
     content_ok = domestic | (qualifying & stack("content_counts_qualifying")[:, None])
     duty_free = stack("duty_free_entry")
     off_diag = ~eye
@@ -53,7 +55,8 @@ def compile_rules(policies: list[Policy], ntib_members: np.ndarray, params: Para
     licence_days = stack("licence_days") * controlled
     friction = controlled * params.compliance_cost + licence_days * params.licence_cost_per_day
     return Rules(
-        margin=margin, domestic=domestic, content_ok=content_ok, content_min=stack("content_min"),
+        margin=margin, foreign_margin=written_margin.max(axis=1), domestic=domestic, content_ok=content_ok,
+        content_min=stack("content_min"),
         tariff_end=tariff_end, tariff_comp=tariff_comp, duty_free=duty_free, friction=friction,
         denial=stack("denial_prob") * controlled, licence_days=licence_days,
         offset_rate=stack("offset_rate"), offset_threshold=stack("offset_threshold_bn"),

@@ -65,13 +65,14 @@ LEVER_CHECKS = (
                ("USA.qualifying=[]", "USA.preference_margin=0"), ("USA.qualifying=[]",)),
     LeverCheck("qualifying", "US qualifying list removed", "us_foreign_share@run", -1,
                "partners that lose qualifying status face the 50 % margin", ("USA.qualifying=[]",)),
-    LeverCheck("content_min", "US content minimum 0.65 -> 1.0, qualifying content not counted",
-               "us_foreign_component_share", -1, "a binding content rule keeps components at home",
-               ("USA.content_counts_qualifying=false", "USA.schedule=[]", "USA.content_min=1.0"),
-               ("USA.content_counts_qualifying=false", "USA.schedule=[]")),
+    LeverCheck("content_min", "US content minimum 0 -> 0.75, qualifying content not counted",
+               "us_foreign_share@run", -1, "allied offers whose usual supply chain holds too little US content "
+               "fail the content test and are evaluated as foreign",
+               ("USA.content_counts_qualifying=false", "USA.schedule=[]", "USA.content_min=0.75"),
+               ("USA.content_counts_qualifying=false", "USA.schedule=[]", "USA.content_min=0")),
     LeverCheck("content_counts_qualifying", "qualifying-country content no longer counts in the US",
-               "us_foreign_component_share", -1, "allied components stop counting toward the content minimum",
-               ("USA.content_counts_qualifying=false",)),
+               "us_foreign_share@run", -1, "allied components stop counting, so allied offers with "
+               "little US content fail the content test", ("USA.content_counts_qualifying=false",)),
     LeverCheck("tariff_end_items", "US end-item tariff 0.5 on every origin", "us_foreign_share@run", -1,
                "a duty makes foreign end items dearer", ("USA.tariff_end_items=0.5",)),
     LeverCheck("tariff_components", "US component tariff 0.5 on every origin", "us_foreign_component_share", -1,
@@ -110,10 +111,11 @@ LEVER_CHECKS = (
                ("USA.tariff_end_items=0.5", *(f'{c}.adaptation={{ mode = "reciprocal" }}' for c in FIVE_EYES
                                               if c != "USA")),
                tuple(f'{c}.adaptation={{ mode = "reciprocal" }}' for c in FIVE_EYES if c != "USA")),
-    LeverCheck("adaptation (industrial)", "US margin cut to 0 in 2027, US industrial", "us_home_share", +1,
-               "an industrial government protects when its home share falls",
-               ('USA.schedule=[{ at = 2027, preference_margin = 0.0 }]', 'USA.adaptation={ mode = "industrial" }'),
-               ('USA.schedule=[{ at = 2027, preference_margin = 0.0 }]',)),
+    LeverCheck("adaptation (industrial)", "US non-competed share cut to 0.1 in 2027, US industrial (threshold 0.01)",
+               "us_home_share", +1, "an industrial government protects when its home share falls",
+               ('USA.schedule=[{ at = 2027, noncompeted_share = 0.1 }]',
+                'USA.adaptation={ mode = "industrial", threshold = 0.01 }'),
+               ('USA.schedule=[{ at = 2027, noncompeted_share = 0.1 }]',)),
 )
 HEADLINES = (  # (label, base scenario, treated scenario, outcome)
     ("full NTIB against the status quo", "status_quo", "full_ntib", "integration_index"),
