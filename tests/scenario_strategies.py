@@ -2,7 +2,7 @@
 loader accepts), and a dict -> TOML writer, so property tests and scripts/reliability.py draw the same cases.
 
 Values are drawn from each lever's whole allowed range (including its edges). A few parameters that only
-bound the work per quarter (tenders, lots, candidates, spin-up length) are drawn from the lower part of their
+bound the work per quarter (tenders, lots, spin-up length) are drawn from the lower part of their
 range so that sixty examples fit in a CI minute; their validation is exercised by the bad-input tests.
 entry_rate is drawn over its whole range: the range was narrowed to 0-0.05 after a draw at 1 (then allowed)
 doubled the population every quarter and used 16 GB within a few simulated years.
@@ -23,7 +23,7 @@ from model.policy.levers import LEVERS
 from model.policy.params import Params
 from model.policy.scenario import START_YEAR, scenario_names
 
-SPEED_CAPS = {"max_tenders": 40, "tenders_per_bn": 5.0, "lots": 10, "candidates": 12, "spinup_quarters": 20}
+SPEED_CAPS = {"max_tenders": 40, "tenders_per_bn": 5.0, "lots": 10, "spinup_quarters": 20}
 PARAM_RANGES = {f.name: f.metadata["range"] for f in fields(Params)}
 INT_PARAMS = {f.name for f in fields(Params) if isinstance(f.default, int)}
 

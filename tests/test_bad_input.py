@@ -70,9 +70,9 @@ def test_read_only_out_folder_is_refused(tmp_path: Path) -> None:
 # -- regressions: inputs that crashed or were accepted before this suite ---------------------------------
 
 def test_whole_number_floats_for_integer_params_become_ints() -> None:
-    params = Params(lots=5.0, spinup_quarters=2.0, candidates=4.0)
-    assert (params.lots, params.spinup_quarters, params.candidates) == (5, 2, 4)
-    assert all(type(v) is int for v in (params.lots, params.spinup_quarters, params.candidates))
+    params = Params(lots=5.0, spinup_quarters=2.0, max_tenders=4.0)
+    assert (params.lots, params.spinup_quarters, params.max_tenders) == (5, 2, 4)
+    assert all(type(v) is int for v in (params.lots, params.spinup_quarters, params.max_tenders))
 
 
 @pytest.mark.parametrize("assignment", ['CAN.adaptation={mode=["x"]}', 'shocks=[{kind=["demand"], at=2026, factor=2}]'])

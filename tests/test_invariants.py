@@ -42,7 +42,7 @@ def test_utilisation_stays_a_share_when_backlogs_drain() -> None:
 def test_whole_number_floats_run_as_integer_parameters() -> None:
     """Regression (found by the property test): params.lots=5.0 passed validation, then crashed the run."""
     model = run_checked(Case({"name": "floats"}, ("params.lots=5.0", "params.spinup_quarters=2.0",
-                                                  "params.candidates=4.0"), 2, 0, 0.004))
+                                                  "params.max_tenders=4.0"), 2, 0, 0.004))
     assert model.params.lots == 5 and model.ledger.gov_paid > 0
 
 

@@ -1,6 +1,7 @@
 """Unit tests of each market phase on hand-built firm tables: a few firms, one buyer, one tender where possible.
 
-Bid noise is off so awards are deterministic; every test uses its own `np.random.default_rng(0)` and Ledger.
+Bid noise is off so awards are deterministic, and sourcing noise too wherever lots are counted; every test uses
+its own `np.random.default_rng(0)` and Ledger.
 Every Params comes from `pinned()`, which sets each value the expected numbers rest on explicitly, so that
 retuning a default does not move them.
 """
@@ -20,7 +21,7 @@ from model.market.innovation import Programmes, codevelop, research
 from model.market.ledger import Ledger
 from model.market.procurement import Awards, issue_tenders, procure
 from model.market.production import close_accounts, produce
-from model.market.sourcing import source
+from model.market.sourcing import source, supply_segments
 from model.policy.adaptation import Observation, Reaction, parse_adaptation
 from model.policy.levers import Policy
 from model.policy.params import Params
@@ -44,7 +45,8 @@ PINNED: dict[str, float] = {
     "licence_cost_per_day": 0.0005, "compliance_cost": 0.02, "offset_cost": 0.10, "taa_factor": 3.6,
     "metal_content": 0.15,
     # supply chain
-    "component_share": 0.45, "lots": 5, "candidates": 6, "search_size_elasticity": 0.5, "sourcing_home_bias": 0.15,
+    "component_share": 0.45, "lots": 5, "supplier_choice_noise": 0.5, "sourcing_noise": 0.32, "sourcing_home_bias": 0.6,
+    "switching_cost": 0.5,
     # production
     "progress_ratio": 0.85, "quality_cost_elasticity": 1.25,
     "experience_depreciation": 0.0125, "target_backlog": 3.0, "capacity_adjust": 0.15,
@@ -483,11 +485,16 @@ def test_no_primes_no_awards():
 
 # -- sourcing ------------------------------------------------------------------------------------------------------
 
-SOURCE = pinned(bid_noise=0.0)
+# No fit noise between countries' offers, and no home bias: a foreign segment pays only the pinned switching cost,
+# 0.5 x the share of the prime's supply chain not already there (all of it for a prime buying at home), so the
+# cheap UK segment (0.55 x 1.02 licensing x 1.5 = 0.8415) still beats the US one (1.1) for a US prime.
+SOURCE = pinned(bid_noise=0.0, sourcing_noise=0.0, sourcing_home_bias=0.0)
 
 
 def supply_base(prime_country: str = "USA") -> FirmTable:
-    """Row 0: an air prime; rows 1-2: small dear US suppliers; rows 3-4: large cheap UK suppliers."""
+    """Row 0: an air prime; rows 1-2: small dear US suppliers; rows 3-4: large cheap UK suppliers. Each pair is
+    alike, so each shares its segment's work half and half: the US segment offers 1.1 a unit (capacity 20), the
+    UK one 0.55 (capacity 2000)."""
     return table(
         {"country": prime_country, "comp_price": 1.0},
         {"country": "USA", "tier": SUPPLIER, "capacity": 10.0},
@@ -507,39 +514,47 @@ def award(value: float = 2.0, units: float = 2.0 / 1.1, buyer: int = USA, offset
 
 def run_source(firms: FirmTable, rule: Rules, awards: Awards, params: Params = SOURCE) -> Ledger:
     ledger = Ledger()
-    source(firms, Groups.build(firms), rule, awards, params, np.random.default_rng(0), ledger)
+    source(firms, rule, awards, params, np.random.default_rng(0), ledger)
     return ledger
 
 
-def lots_by_country(firms: FirmTable, lot_units: float) -> dict[str, int]:
-    """Lots placed with each country's suppliers, checking that every lot went whole to one supplier (as it does
-    when the best candidate's free capacity covers the lot): each supplier's backlog is a whole number of lots."""
+def lots_by_country(firms: FirmTable, lot_units: float, codes: tuple[str, ...] = ("USA", "GBR")) -> dict[str, int]:
+    """Lots placed with each country's suppliers, checking that every lot went whole to one country's segment:
+    the backlog of each country's suppliers together is a whole number of lots."""
     sup = firms.tier == SUPPLIER
-    whole = firms.backlog[sup] / lot_units
-    np.testing.assert_allclose(whole, np.rint(whole), rtol=0, atol=1e-9)
-    return {code: round(firms.backlog[sup & (firms.country == C[code])].sum() / lot_units) for code in ("USA", "GBR")}
+    out = {}
+    for code in codes:
+        whole = firms.backlog[sup & (firms.country == C[code])].sum() / lot_units
+        assert whole == pytest.approx(round(whole), abs=1e-9)
+        out[code] = round(whole)
+    return out
 
 
-def test_award_is_split_into_lots_that_go_to_the_best_offers():
-    """The component share of the award is split into params.lots lots; with no rules binding, all go to the
-    cheap UK suppliers, each lot whole to one of them (3000 units of free capacity against lots of 0.16), and the
-    suppliers' backlog rises by units * component_share."""
+def test_award_is_split_into_lots_that_go_to_the_best_segment():
+    """The component share of the award is split into params.lots lots, each placed whole with one country's
+    segment. The UK segment, at 0.55 a unit with 2% licensing and SOURCE's switching cost 0.5 (the US prime buys
+    nothing there yet; no home bias), costs 0.55 x 1.02 x 1.5 = 0.8415 against the US segment's 1.1: it wins all 5
+    lots, its two alike suppliers take half each, and the suppliers' backlog rises by units * component_share."""
     firms = supply_base()
     units = 2.0 / 1.1
     run_source(firms, rules(), award(units=units))
     lot = units * SOURCE.component_share / SOURCE.lots
+    assert 0.55 * 1.02 * 1.5 < 1.1
     assert lots_by_country(firms, lot) == {"USA": 0, "GBR": 5}
+    assert firms.backlog[1:].tolist() == pytest.approx([0.0, 0.0, 2.5 * lot, 2.5 * lot])
     assert firms.backlog[1:].sum() == pytest.approx(units * SOURCE.component_share)
     assert firms.backlog[0] == 0.0  # sourcing does not touch the prime's own backlog
 
 
 def test_domestic_content_minimum_caps_foreign_lots():
-    """content_min 0.9, share 0.45, 5 lots: at most floor(0.1 * 5 / 0.45) = 1 non-counting lot on a bound contract."""
+    """content_min 0.9, share 0.45, 5 lots: at most floor(0.1 * 5 / 0.45) = 1 lot whose best segment does not count
+    on a bound contract; the other 4 switch to the US segment."""
     firms = supply_base()
     units = 2.0 / 1.1
     run_source(firms, rules({"USA": {"content_min": 0.9}}), award(units=units))
     lot = units * SOURCE.component_share / SOURCE.lots
     assert lots_by_country(firms, lot) == {"USA": 4, "GBR": 1}
+    assert firms.backlog[1:].tolist() == pytest.approx([2 * lot, 2 * lot, 0.5 * lot, 0.5 * lot])
 
 
 def test_content_minimum_below_the_prime_share_never_binds():
@@ -579,15 +594,16 @@ def test_a_primes_usual_supply_chain_follows_its_lots_but_not_its_offset_lots():
     assert firms.comp_origin[0, GBR] == pytest.approx(0.3)
     firms = supply_base()
     run_source(firms, rules(), award(buyer=GBR, offset=0.45 * 2.0))  # the offset covers every component lot
-    assert firms.backlog[3:].sum() > 0  # the lots went to the UK
-    assert firms.comp_origin[0, USA] == pytest.approx(1.0)
+    assert firms.backlog[3:].sum() == pytest.approx(2.0 / 1.1 * 0.45)  # the lots went to the UK
+    assert firms.comp_origin[0].tolist() == pytest.approx([1.0] + [0.0] * (N_COUNTRIES - 1))
 
 
 def test_sourcing_conserves_money():
-    """What the prime pays = supplier receipts + licensing costs + duty. Each UK lot: the supplier receives
-    lot_units * 0.5 * 1.1 (markup), licensing costs 2% of that (compliance, passed on to the prime), and the
-    component duty (1 - 0.15) * 10% (the non-metal share) is charged on both; components bought are booked at
-    that customs value (receipt + licensing)."""
+    """What the prime pays = supplier receipts + licensing costs + duty. Each UK lot (0.55 x 1.02 x 1.085 x 1.5 =
+    0.913 still beats the US segment's 1.1): its suppliers receive lot_units * 0.55 (their share-weighted price,
+    0.5 x 1.1), licensing costs 2% of that (compliance, passed on to the prime), and the component duty
+    (1 - 0.15) * 10% (the non-metal share) is charged on both; components bought are booked at that customs value
+    (receipt + licensing)."""
     firms = supply_base()
     units = 2.0 / 1.1
     ledger = run_source(firms, rules({"USA": {"tariff_components": {"GBR": 0.1}}}), award(units=units))
@@ -598,13 +614,14 @@ def test_sourcing_conserves_money():
     duty = (net + licensing) * duty_rate
     paid = net + licensing + duty
     assert lots_by_country(firms, lot) == {"USA": 0, "GBR": 5}
-    assert firms.cash[3:].sum() == pytest.approx(5 * net)
+    assert firms.cash[3:].tolist() == pytest.approx([2.5 * net, 2.5 * net])
     assert firms.receipts[3:].sum() == pytest.approx(5 * net)
     assert ledger.q_licensing == pytest.approx(5 * licensing)
     assert ledger.q_tariffs == pytest.approx(5 * duty)
     assert -firms.cash[0] == pytest.approx(firms.cash[1:].sum() + ledger.q_tariffs + ledger.q_licensing)
     assert -firms.receipts[0] == pytest.approx(5 * paid)
     assert paid == pytest.approx(net * 1.02 * (1 + duty_rate))
+    assert paid / lot * 1.5 < 1.1
     assert ledger.q_components[USA, GBR] == pytest.approx(5 * (net + licensing))  # customs value, before duty
     # industry revenue: the UK suppliers' receipts arrive in the buyer's row, the prime's country loses what the
     # prime paid, so the duty and licensing costs leave the row
@@ -618,7 +635,7 @@ def test_sourcing_conserves_money():
 
 def test_sourcing_flows_move_no_more_than_the_award_receipt():
     """Components costing the prime more than the award paid it (a value of 0.25, of which the prime received 0.2,
-    against 5 lots of `paid`): the flows are scaled by receipt / spent, not value / spent, so the prime's country
+    against 5 UK lots of `paid`): the flows are scaled by receipt / spent, not value / spent, so the prime's country
     loses exactly the receipt and the suppliers' gains its part net of licensing and duty; the cash moves in
     full."""
     firms = supply_base()
@@ -628,6 +645,7 @@ def test_sourcing_flows_move_no_more_than_the_award_receipt():
     lot = units * 0.45 / 5
     net = lot * 0.5 * 1.1
     paid = net * 1.02 * (1 + 0.85 * 0.1)
+    assert lots_by_country(firms, lot) == {"USA": 0, "GBR": 5}
     assert 5 * paid > 0.2
     scale = 0.2 / (5 * paid)
     assert ledger.q_flows[USA, USA] == pytest.approx(-0.2)
@@ -638,11 +656,13 @@ def test_sourcing_flows_move_no_more_than_the_award_receipt():
 
 
 def test_procurement_then_sourcing_keep_the_money_identity():
-    """A UK prime wins a US tender (20% US duty, 2% licensing, a 20% offset) and sources 3 lots from US suppliers
-    (licensed toward the UK, UK component duty) and 2 at home (re-export licence toward the US): both phases book
-    their licensing costs, government payments = firm receipts + tariffs + licensing costs, and the all-value
-    flows are what the model's firms received."""
-    params = pinned(bid_noise=0.0, max_tenders=1, home_bias=0.0, compliance_cost=0.02)
+    """A UK prime wins a US tender (20% US duty, 2% licensing, a 20% offset) and sources 3 lots from the US segment
+    (the offset, licensed toward the UK, UK component duty) and 2 at home (0.55 x 1.02 re-export licence toward
+    the US, against 1.1 x 1.02 x 1.085 x 2.1 from the US: home bias 0.6 plus switching cost 0.5, as the UK prime
+    buys nothing there yet; no sourcing noise): both phases book their licensing costs, government
+    payments = firm receipts + tariffs + licensing costs, and the all-value flows are what the model's firms
+    received."""
+    params = pinned(bid_noise=0.0, sourcing_noise=0.0, max_tenders=1, home_bias=0.0, compliance_cost=0.02)
     rule = rules({"USA": {"tariff_end_items": {"GBR": 0.2}, "offset_rate": 0.2, "offset_threshold_bn": 1.0},
                   "GBR": {"tariff_components": {"USA": 0.1}}}, params)
     firms = supply_base("GBR")
@@ -652,7 +672,7 @@ def test_procurement_then_sourcing_keep_the_money_identity():
     assert awards.firm.tolist() == [0]
     end_item_licensing, end_item_tariffs = ledger.q_licensing, ledger.q_tariffs
     assert ledger.q_flows[USA, GBR] == pytest.approx(awards.receipt[0])
-    source(firms, Groups.build(firms), rule, awards, params, rng, ledger)
+    source(firms, rule, awards, params, rng, ledger)
     lot = awards.units[0] * 0.45 / 5
     assert lots_by_country(firms, lot) == {"USA": 3, "GBR": 2}
     us_net, uk_net = 3 * lot * 1.0 * 1.1, 2 * lot * 0.5 * 1.1
@@ -666,10 +686,9 @@ def test_procurement_then_sourcing_keep_the_money_identity():
 
 
 def licence_delay_base() -> FirmTable:
-    """Row 0: a US air prime; rows 1-2: US suppliers; rows 3-4: large UK suppliers 10% cheaper. Every supplier holds
-    4 quarters of backlog, past target_backlog (3), so none has free capacity: each is scored on taking next to
-    nothing (lead time = backlog / capacity, the 4-quarter reference exactly, no lateness), and each lot goes whole
-    to the best candidate as the part nobody has room for."""
+    """Row 0: a US air prime; rows 1-2: US suppliers; rows 3-4: large UK suppliers 10% cheaper. Every segment holds
+    4 quarters of backlog, the lead_time_ref exactly, so any licence delay is lateness; a lot of 0.164 units adds
+    0.164 / 20 = 0.0082 quarters to the US segment's lead time and 8e-5 to the UK one's."""
     return table(
         {"country": "USA", "comp_price": 1.0},
         {"country": "USA", "tier": SUPPLIER, "capacity": 10.0, "backlog": 40.0},
@@ -680,11 +699,15 @@ def licence_delay_base() -> FirmTable:
 
 
 def test_licence_delay_lengthens_the_suppliers_lead_time():
-    """No home bias and no licence price costs: the UK suppliers (0.99 a unit against 1.1) win every lot until a
-    91-day UK licence toward the US adds a quarter to their lead time (0.99 * 1.15 > 1.1); the delay is the
-    longer of the direct and the re-export licence (45 days each toward a US prime on a Canadian contract:
-    0.49 quarters, and 0.99 * 1.074 < 1.1), and a re-export delay counts only toward the final buyer."""
-    params = pinned(bid_noise=0.0, sourcing_home_bias=0.0, compliance_cost=0.0, licence_cost_per_day=0.0)
+    """No home bias, switching cost, sourcing noise or licence price costs: the UK segment (0.99 a unit against
+    1.1 x (1 + 0.15 x 0.0082) = 1.1014) wins every lot until a 91-day UK licence toward the US adds a quarter to its
+    lead time (0.99 x 1.15 = 1.139 > 1.1014); the delay is the longer of the direct and the re-export licence (45
+    days each toward a US prime on a Canadian contract: 45 / 91 quarters, and 0.99 x (1 + 0.15 x 0.4945) = 1.063 <
+    1.1014), and a re-export delay counts only toward the final buyer. Once the US wins the lots, the later arrival
+    batches queue behind the earlier ones: at most 4 x 0.164 units ahead, 0.033 quarters more, 1.1 x (1 + 0.15 x
+    0.041) = 1.1068, still short of 1.139."""
+    params = pinned(bid_noise=0.0, sourcing_noise=0.0, sourcing_home_bias=0.0, switching_cost=0.0,
+                    compliance_cost=0.0, licence_cost_per_day=0.0)
     units = 2.0 / 1.1
     lot = units * 0.45 / 5
 
@@ -695,6 +718,8 @@ def test_licence_delay_lengthens_the_suppliers_lead_time():
         firms.backlog -= before  # the lots placed
         return lots_by_country(firms, lot)
 
+    assert 0.99 * (1 + 0.15 * 45 / 91) < 1.1 * (1 + 0.15 * lot / 20) < 0.99 * 1.15
+    assert 1.1 * (1 + 0.15 * (0.5 * 5 * lot + lot) / 20) < 0.99 * 1.15
     assert placed(None) == {"USA": 0, "GBR": 5}
     assert placed({"GBR": {"licence_days": {"USA": 91}}}) == {"USA": 5, "GBR": 0}
     assert placed({"GBR": {"licence_days": {"USA": 45, "CAN": 45}}}, CAN) == {"USA": 0, "GBR": 5}  # the max
@@ -703,15 +728,31 @@ def test_licence_delay_lengthens_the_suppliers_lead_time():
 
 
 def test_duty_free_entry_removes_component_duty_on_the_buyers_own_contracts():
-    """duty_free_entry = 1: a US prime on a US contract pays no component duty."""
+    """A 10% component tariff on the UK charges 5 UK lots (lot_units x 0.55 x 1.02) its non-metal 8.5%; the UK
+    still wins them (with the duty and SOURCE's switching cost, 0.55 x 1.02 x 1.085 x 1.5 = 0.913 < 1.1).
+    duty_free_entry = 1: a US prime on a US contract pays none, though the lots still go to the UK; on a UK
+    contract it pays it again."""
+    units = 2.0 / 1.1
+    lot = units * 0.45 / 5
+    duty = 5 * lot * 0.55 * 1.02 * 0.085
     firms = supply_base()
-    ledger = run_source(firms, rules({"USA": {"tariff_components": {"GBR": 0.1}, "duty_free_entry": 1.0}}), award())
+    ledger = run_source(firms, rules({"USA": {"tariff_components": {"GBR": 0.1}}}), award(units=units))
+    assert lots_by_country(firms, lot) == {"USA": 0, "GBR": 5}
+    assert ledger.q_tariffs == pytest.approx(duty)
+    firms = supply_base()
+    free = rules({"USA": {"tariff_components": {"GBR": 0.1}, "duty_free_entry": 1.0}})
+    ledger = run_source(firms, free, award(units=units))
+    assert lots_by_country(firms, lot) == {"USA": 0, "GBR": 5}
     assert ledger.q_tariffs == 0.0
+    assert -firms.cash[0] == pytest.approx(5 * lot * 0.55 * 1.02)
+    ledger = run_source(supply_base(), free, award(units=units, buyer=GBR, content_bound=False))
+    assert ledger.q_tariffs == pytest.approx(duty)
 
 
 def test_offset_forces_lots_to_the_buyers_suppliers():
     """A UK prime with a US offset of 0.2 x value: offset share of components 0.4/0.9, so ceil(5 * 0.444) = 3 lots
-    must go to US suppliers, booked as offsets discharged; the other 2 go to the cheap UK suppliers."""
+    must go to the US segment, booked as offsets discharged; the other 2 stay in the prime's cheap home segment
+    (0.55 x 1.02 re-export licence against 1.1 x 1.02 x 1.5, SOURCE's switching cost)."""
     firms = supply_base("GBR")
     units = 2.0 / 1.1
     ledger = run_source(firms, rules(), award(units=units, offset=0.4, content_bound=False))
@@ -723,16 +764,19 @@ def test_offset_forces_lots_to_the_buyers_suppliers():
 
 
 def test_lots_nobody_can_supply_are_made_in_house():
-    """No suppliers in the sector: the prime pays its own unit cost for the components, and its component price
-    moves toward its unit cost with the markup."""
+    """No suppliers in the sector: the prime pays its own unit cost for the components, its component price moves
+    toward its unit cost with the markup, and its supply chain stays at home."""
     firms = table({"country": "USA", "unit_cost": 2.0, "comp_price": 1.0},
                   {"country": "USA", "tier": SUPPLIER, "sector": "land"})
     units = 3.0
     ledger = run_source(firms, rules(), award(units=units))
     assert firms.cash[0] == pytest.approx(-units * 0.45 * 2.0)
     assert firms.backlog[1] == 0.0
+    assert firms.cash[1] == 0.0
     assert ledger.q_tariffs == 0.0
+    assert ledger.q_flows.sum() == 0.0
     assert firms.comp_price[0] == pytest.approx(0.7 * 1.0 + 0.3 * 2.0 * 1.1)
+    assert firms.comp_origin[0, USA] == pytest.approx(1.0)
 
 
 def test_no_awards_no_sourcing():
@@ -741,19 +785,19 @@ def test_no_awards_no_sourcing():
     empty = Awards(*(np.zeros(0, dtype=d) for d in (np.int64, np.int64, float, float, float, float, bool)))
     ledger = run_source(firms, rules(), empty)
     assert firms.cash.tolist() == [0.0] * 5
+    assert firms.backlog.tolist() == [0.0] * 5
     assert ledger.q_tariffs == 0.0
     assert ledger.q_licensing == 0.0
 
 
-# Sourcing between two suppliers: A is the only US one, so the one home draw of candidates=2 is A; B is in the UK
-# and, with search_size_elasticity 1, holds nearly all of the sector's capacity value, so the one draw from the
-# whole sector finds B (with seed 0). One lot per award, so a lot holds all the award's component units.
-PAIR = pinned(bid_noise=0.0, lots=1, candidates=2, search_size_elasticity=1.0)
+# One lot per award, so a lot holds all the award's component units; no bid or sourcing noise; a flat 40% penalty on
+# a foreign segment (home bias 0.4, no switching cost), so it does not depend on the prime's supply chain.
+PAIR = pinned(bid_noise=0.0, sourcing_noise=0.0, lots=1, sourcing_home_bias=0.4, switching_cost=0.0)
 
 
 def pair(a: dict, b: dict) -> FirmTable:
-    """Row 0: a US air prime; row 1: supplier A, the only US supplier; row 2: supplier B, in the UK (unit cost 1,
-    capacity 1000 unless `b` says otherwise)."""
+    """Row 0: a US air prime; row 1: supplier A, the US segment; row 2: supplier B, the UK segment (unit cost 1,
+    capacity 1000 unless `b` says otherwise: 1.1 x 1.02 licensing x 1.4 home bias = 1.571)."""
     return table({"country": "USA", "comp_price": 1.0}, {"country": "USA", "tier": SUPPLIER, **a},
                  {"country": "GBR", "tier": SUPPLIER, "capacity": 1000.0, **b})
 
@@ -763,134 +807,276 @@ def lots_of(units: float, params: Params) -> Awards:
     return award(value=40.0, units=units * params.lots / params.component_share)
 
 
-def test_a_lot_larger_than_the_best_candidates_free_capacity_is_split():
-    """A (unit cost 0.5, capacity 2, no backlog) is the best offer, but its free capacity is target_backlog x
-    capacity - backlog = 6 units: of a 10-unit lot it takes 6 and the next candidate, B (1.1 a unit plus 2%
-    licensing, and the 15% home bias), the other 4. Each is paid for what it takes; the prime pays both."""
-    firms = pair({"capacity": 2.0, "unit_cost": 0.5}, {})
-    ledger = run_source(firms, rules(), lots_of(10.0, PAIR), PAIR)
-    assert firms.backlog.tolist() == pytest.approx([0.0, 6.0, 4.0])  # A is filled up to 3 quarters of work
-    assert firms.cash[1:].tolist() == pytest.approx([6 * 0.5 * 1.1, 4 * 1.1])
-    assert ledger.q_licensing == pytest.approx(0.02 * 4 * 1.1)
-    assert ledger.q_tariffs == 0.0
-    paid = 6 * 0.55 + 4 * 1.1 * 1.02
-    assert firms.cash[0] == pytest.approx(-paid)
-    assert ledger.q_components[USA, [USA, GBR]].tolist() == pytest.approx([6 * 0.55, 4 * 1.1 * 1.02])
-    assert firms.comp_price[0] == pytest.approx(0.7 * 1.0 + 0.3 * paid / 10)
-
-
-def test_what_no_candidate_has_room_for_goes_to_the_best_one():
-    """A 10-unit lot: A (the best, 0.55 a unit) has room for 3 and B for 2 (backlog 2998 on capacity 1000), so A
-    takes 3, B 2, and the 5 nobody has room for go to A too: 8. With both full (backlog target_backlog quarters of
-    capacity), the best takes the whole lot, though it then holds 13 quarters of work."""
-    firms = pair({"capacity": 1.0, "unit_cost": 0.5}, {"backlog": 2998.0})
-    run_source(firms, rules(), lots_of(10.0, PAIR), PAIR)
-    assert firms.backlog.tolist() == pytest.approx([0.0, 3.0 + 5.0, 2998.0 + 2.0])
-    firms = pair({"capacity": 1.0, "unit_cost": 0.5, "backlog": 3.0}, {"backlog": 3000.0})
-    ledger = run_source(firms, rules(), lots_of(10.0, PAIR), PAIR)
-    assert firms.backlog.tolist() == pytest.approx([0.0, 13.0, 3000.0])
-    assert firms.cash[1:].tolist() == pytest.approx([10 * 0.55, 0.0])
-    assert ledger.q_licensing == 0.0  # nothing came from the UK
-
-
-def test_lead_time_is_scored_on_what_the_supplier_would_take():
-    """A small cheap supplier A (capacity 1, 0.88 a unit) and a large dearer one B (1.1 x 1.02 licensing x 1.15
-    home bias) bid for a 20-unit lot. A would take its free capacity of 3, so its lead time is 3 quarters, within
-    the 4-quarter reference: it ranks first and takes 3, and B the other 17. Scored on the whole lot (20 quarters,
-    lateness 0.15 x (20 - 4) = 2.4) A would have lost all of it to B."""
+def test_lead_time_is_scored_on_the_segments_backlog_and_the_whole_lot():
+    """Segment A (capacity 1, 0.88 a unit) against B (1.571 landed, no lateness on 1000 a quarter). A 4-unit lot:
+    A's lead time is 4 quarters, the reference: no lateness, and A takes the whole lot, beyond its free capacity of
+    target_backlog x capacity = 3 (free capacity no longer caps what a segment takes). Behind a backlog of 6 its
+    lead time is 10 quarters (0.88 x (1 + 0.15 x 6) = 1.672 > 1.571), and a 20-unit lot takes 20 quarters (0.88 x
+    (1 + 0.15 x 16) = 2.992): B wins both."""
+    firms = pair({"capacity": 1.0, "unit_cost": 0.8}, {})
+    run_source(firms, rules(), lots_of(4.0, PAIR), PAIR)
+    assert firms.backlog.tolist() == pytest.approx([0.0, 4.0, 0.0])
+    firms = pair({"capacity": 1.0, "unit_cost": 0.8, "backlog": 6.0}, {})
+    run_source(firms, rules(), lots_of(4.0, PAIR), PAIR)
+    assert firms.backlog.tolist() == pytest.approx([0.0, 6.0, 4.0])
     firms = pair({"capacity": 1.0, "unit_cost": 0.8}, {})
     run_source(firms, rules(), lots_of(20.0, PAIR), PAIR)
-    assert firms.backlog.tolist() == pytest.approx([0.0, 3.0, 17.0])
-    assert 0.88 * (1 + 0.15 * (20 - 4)) > 1.1 * 1.02 * 1.15 > 0.88
+    assert firms.backlog.tolist() == pytest.approx([0.0, 0.0, 20.0])
+    assert 0.88 < 0.88 * 1.3 < 1.1 * 1.02 * 1.4 < 0.88 * 1.9 < 0.88 * 3.4
 
 
-def test_content_rule_keeps_non_counting_suppliers_out_of_the_lots_it_switches():
-    """content_min 0.9 on a bound contract allows 1 of 5 lots whose best offer does not count. UK supplier B (0.55 a
-    unit, room 3000) is the best offer in every lot; US supplier A (1.1 a unit) has room for 3 of each 5-unit lot.
-    The lot left foreign goes whole to B; the 4 switched lots admit counting candidates only, so A takes 3 of each
-    and the 2 it has no room for go to it as well, not to B: A holds 20 units, B 5. Without the minimum B takes all
-    25."""
+def test_content_rule_switches_excess_lots_to_the_best_counting_segment():
+    """content_min 0.9 on a bound contract allows 1 of 5 lots whose best segment does not count. UK segment B
+    (0.55 x 1.02 x 1.4 home bias = 0.785) is the best in every 5-unit lot, Canadian segment C (0.66 x 1.02 x 1.4 =
+    0.942) next, and US segment A (1.1, capacity 1, so lead time 5 quarters: 1.1 x 1.15 = 1.265) last; lots
+    that arrive later only queue behind earlier ones in A and C. The lot left foreign goes to B; the 4 switched lots
+    admit counting segments only, so they go to A (however long its queue), not to the cheaper C: A holds 20 units,
+    B 5. With Canada qualifying (its content counts) they go to C instead; without the minimum B takes all 25."""
     params = replace(PAIR, lots=5)
-    a, b = {"capacity": 1.0, "unit_cost": 1.0}, {"unit_cost": 0.5}
-    firms = pair(a, b)
-    run_source(firms, rules({"USA": {"content_min": 0.9}}), lots_of(5.0, params), params)
-    assert firms.backlog.tolist() == pytest.approx([0.0, 20.0, 5.0])
-    firms = pair(a, b)
-    run_source(firms, rules(), lots_of(5.0, params), params)
-    assert firms.backlog.tolist() == pytest.approx([0.0, 0.0, 25.0])
+
+    def placed(levers: dict | None) -> list[float]:
+        firms = table({"country": "USA", "comp_price": 1.0},
+                      {"country": "USA", "tier": SUPPLIER, "capacity": 1.0},
+                      {"country": "GBR", "tier": SUPPLIER, "capacity": 1000.0, "unit_cost": 0.5},
+                      {"country": "CAN", "tier": SUPPLIER, "capacity": 1000.0, "unit_cost": 0.6})
+        run_source(firms, rules(levers), lots_of(5.0, params), params)
+        return firms.backlog[1:].tolist()
+
+    assert placed({"USA": {"content_min": 0.9}}) == pytest.approx([20.0, 5.0, 0.0])
+    assert placed({"USA": {"content_min": 0.9, "qualifying": ["CAN"]}}) == pytest.approx([0.0, 5.0, 20.0])
+    assert placed(None) == pytest.approx([0.0, 25.0, 0.0])
 
 
-def test_content_rule_counts_lots_by_their_best_offer_not_by_who_fills_them():
-    """Surprise: the content minimum caps the lots whose best candidate does not count, not the units that
-    non-counting suppliers supply. content_min 0.9 allows 1 foreign lot of 5 (a fifth of the component units);
-    here US supplier A (0.55 a unit) is the best offer in every lot but has room for only 3 of each 5-unit lot, so
-    no lot is foreign and none switches, while UK supplier B fills the other 2 of every lot: 10 of 25 units, twice
-    what the cap allows."""
-    params = replace(PAIR, lots=5)
-    firms = pair({"capacity": 1.0, "unit_cost": 0.5}, {})
-    run_source(firms, rules({"USA": {"content_min": 0.9}}), lots_of(5.0, params), params)
-    assert firms.backlog.tolist() == pytest.approx([0.0, 5 * 3.0, 5 * 2.0])
+def segment_base() -> FirmTable:
+    """Row 0: a US air prime (in no segment). US air: rows 1-3, alike but for backlog: free capacity
+    target_backlog x capacity - backlog = 30, 10, and for the full one the floor 0.01 x 10 = 0.1; row 4 exited.
+    UK air: rows 5-6, room 30 each, prices 0.55 and 1.1 (scores -ln 0.55 and -ln 1.1: row 6 is ln 2 behind).
+    Canadian air: rows 7-8, price 1.1, row 7 of quality 2 ** (2/3), so 1.5 ln q = ln 2 ahead. US land: row 9."""
+    return table(
+        {"country": "USA"},
+        {"country": "USA", "tier": SUPPLIER, "capacity": 10.0},
+        {"country": "USA", "tier": SUPPLIER, "capacity": 10.0, "backlog": 20.0},
+        {"country": "USA", "tier": SUPPLIER, "capacity": 10.0, "backlog": 40.0},
+        {"country": "USA", "tier": SUPPLIER, "capacity": 50.0, "active": False},
+        {"country": "GBR", "tier": SUPPLIER, "capacity": 10.0, "unit_cost": 0.5},
+        {"country": "GBR", "tier": SUPPLIER, "capacity": 10.0},
+        {"country": "CAN", "tier": SUPPLIER, "capacity": 10.0, "quality": 2.0 ** (2 / 3)},
+        {"country": "CAN", "tier": SUPPLIER, "capacity": 10.0},
+        {"country": "USA", "tier": SUPPLIER, "sector": "land", "capacity": 5.0, "backlog": 2.0},
+    )
 
 
-def test_a_supplier_drawn_into_several_candidate_slots_takes_its_room_in_each():
-    """Surprise: free capacity is counted per candidate slot and per lot, from the backlog before sourcing, not per
-    supplier. A (room 3, 0.55 a unit) is the only US supplier, so the 3 home draws of candidates=6 all find it and
-    it takes 3 in each slot: 9 of each 10-unit lot, 18 over two lots, 6 times its free capacity (18 quarters of
-    work against a target of 3). B (found by the 3 draws from the whole sector) takes the 1 left of each lot."""
-    params = pinned(bid_noise=0.0, lots=2, candidates=6, search_size_elasticity=1.0)
-    firms = pair({"capacity": 1.0, "unit_cost": 0.5}, {})
-    run_source(firms, rules(), lots_of(10.0, params), params)
-    assert firms.backlog.tolist() == pytest.approx([0.0, 18.0, 2.0])
+def test_supply_segments_share_work_by_free_capacity_and_a_logit_in_the_score():
+    """A supplier's share of its segment is room x exp((score - best score) / supplier_choice_noise), normalised.
+    Equal scores (US air): shares 30 : 10 : 0.1 of 40.1. Noise 0.5, a gap of ln 2: exp(-2 ln 2) = 1/4, so the
+    UK shares are 0.8 and 0.2, the segment price 0.8 x 0.55 + 0.2 x 1.1 = 0.66, and the Canadian ones 0.8 (the
+    better quality) and 0.2, quality 0.8 x 2 ** (2/3) + 0.2. Noise 1: exp(-ln 2) = 1/2, shares 2/3 and 1/3, price
+    0.733. Noise 0: the best take all (0.55 in the UK), and equal scores still share by room. Capacity and backlog
+    add up over active suppliers; an empty segment has none."""
+    firms = segment_base()
+    seg = supply_segments(firms, pinned())
+    assert seg.rows.tolist() == [1, 2, 3, 5, 6, 7, 8, 9]
+    assert seg.share.tolist() == pytest.approx([30 / 40.1, 10 / 40.1, 0.1 / 40.1, 0.8, 0.2, 0.8, 0.2, 1.0])
+    assert np.bincount(seg.key, seg.share).sum() == pytest.approx(4.0)  # four segments, each sharing 1
+    assert seg.price[USA, AIR] == pytest.approx(1.1)
+    assert seg.price[GBR, AIR] == pytest.approx(0.66)
+    assert seg.quality[GBR, AIR] == pytest.approx(1.0)
+    assert seg.price[CAN, AIR] == pytest.approx(1.1)
+    assert seg.quality[CAN, AIR] == pytest.approx(0.8 * 2.0 ** (2 / 3) + 0.2)
+    assert seg.price[USA, LAND] == pytest.approx(1.1)
+    assert seg.capacity[USA, AIR] == pytest.approx(30.0)  # the exited supplier's 50 left out
+    assert seg.backlog[USA, AIR] == pytest.approx(60.0)
+    assert seg.capacity[GBR, AIR] == pytest.approx(20.0)
+    assert seg.capacity[USA, LAND] == pytest.approx(5.0)
+    assert seg.backlog[USA, LAND] == pytest.approx(2.0)
+    assert seg.capacity[C["AUS"], AIR] == 0.0
+    assert seg.price[C["AUS"], AIR] == 0.0
+    seg = supply_segments(firms, pinned(supplier_choice_noise=1.0))
+    assert seg.share[3:5].tolist() == pytest.approx([2 / 3, 1 / 3])
+    assert seg.price[GBR, AIR] == pytest.approx(2 / 3 * 0.55 + 1 / 3 * 1.1)
+    seg = supply_segments(firms, pinned(supplier_choice_noise=0.0))
+    assert seg.share.tolist() == pytest.approx([30 / 40.1, 10 / 40.1, 0.1 / 40.1, 1.0, 0.0, 1.0, 0.0, 1.0])
+    assert seg.price[GBR, AIR] == pytest.approx(0.55)
+    assert seg.quality[CAN, AIR] == pytest.approx(2.0 ** (2 / 3))
 
 
-def test_search_weights_are_capacity_value_to_the_power_of_the_elasticity():
-    """Groups.weights cumulates (capacity x unit cost) ** exponent along `order` (exited firms are not in it), and
-    sample_weighted draws from a segment [lo, hi) with probability in proportion to those weights: exponent 0
-    makes every supplier alike, 1 draws in proportion to capacity value.
-    Suppliers of capacity value 1, 2 and 7: the draw u is cut at thirds with exponent 0, at 0.1 and 0.3 with 1."""
-    firms = table({"capacity": 100.0},  # the US air prime comes first in `order`
-                  {"tier": SUPPLIER, "capacity": 1.0},
-                  {"tier": SUPPLIER, "capacity": 2.0},
-                  {"tier": SUPPLIER, "capacity": 3.5, "unit_cost": 2.0},
-                  {"tier": SUPPLIER, "capacity": 50.0, "active": False})
-    groups = Groups.build(firms)
-    assert groups.order.tolist() == [0, 1, 2, 3]
-    assert groups.weights(firms, 1.0).tolist() == pytest.approx([100.0, 101.0, 103.0, 110.0])
-    value = firms.capacity[groups.order] * firms.unit_cost[groups.order]
-    assert groups.weights(firms, 1.0).tolist() == pytest.approx(np.cumsum(value).tolist())
-    assert groups.weights(firms, 0.0).tolist() == pytest.approx([1.0, 2.0, 3.0, 4.0])
-    assert groups.weights(firms, 0.5).tolist() == pytest.approx(np.cumsum([10.0, 1.0, 2 ** 0.5, 7 ** 0.5]).tolist())
-    lo, hi = groups.bounds(SUPPLIER, AIR, USA)
-    assert (lo, hi) == (1, 4)
-    u = np.array([0.05, 0.15, 0.25, 0.35, 0.5, 0.75, 0.95])
-    assert groups.sample_weighted(lo, hi, u, groups.weights(firms, 0.0)).tolist() == [1, 1, 1, 2, 2, 3, 3]
-    assert groups.sample_weighted(lo, hi, u, groups.weights(firms, 1.0)).tolist() == [1, 2, 2, 3, 3, 3, 3]
-    draws = np.random.default_rng(0).random(100_000)
-    root = np.sqrt([1.0, 2.0, 7.0])
-    for exponent, shares in ((0.0, [1 / 3] * 3), (0.5, root / root.sum()), (1.0, [0.1, 0.2, 0.7])):
-        rows = groups.sample_weighted(lo, hi, draws, groups.weights(firms, exponent))
-        assert (np.bincount(rows, minlength=4)[1:] / draws.size).tolist() == pytest.approx(list(shares), abs=0.005)
-    lo, hi = groups.bounds(SUPPLIER, AIR, GBR)  # no UK suppliers: nobody is drawn
-    assert groups.sample_weighted(lo, hi, np.array([0.5]), groups.weights(firms, 0.0)).tolist() == [-1]
+def test_a_segments_work_is_shared_by_its_shares_and_its_receipts_are_what_the_prime_pays_net():
+    """A US prime with no US suppliers buys all 5 lots from the UK segment of the test above (shares 0.8 and 0.2,
+    price 0.66), with a 10% component tariff (8.5% on the non-metal share). Of U = units x 0.45 component units,
+    the 0.55 supplier takes 0.8 U and receives 0.8 U x 0.55, the 1.1 one 0.2 U and 0.2 U x 1.1: together U x 0.66,
+    the lots' net, and the prime pays that with 2% licensing and the duty on both: U x 0.66 x 1.02 x 1.085."""
+    firms = table({"country": "USA", "comp_price": 1.0},
+                  {"country": "GBR", "tier": SUPPLIER, "capacity": 10.0, "unit_cost": 0.5},
+                  {"country": "GBR", "tier": SUPPLIER, "capacity": 10.0})
+    units = 2.0 / 1.1
+    total = units * 0.45
+    ledger = run_source(firms, rules({"USA": {"tariff_components": {"GBR": 0.1}}}), award(units=units))
+    net = total * 0.66
+    assert firms.backlog.tolist() == pytest.approx([0.0, 0.8 * total, 0.2 * total])
+    assert firms.cash[1:].tolist() == pytest.approx([0.8 * total * 0.55, 0.2 * total * 1.1])
+    assert firms.receipts[1:].tolist() == pytest.approx([0.8 * total * 0.55, 0.2 * total * 1.1])
+    assert firms.cash[1:].sum() == pytest.approx(net)
+    assert ledger.q_licensing == pytest.approx(0.02 * net)
+    assert ledger.q_tariffs == pytest.approx(net * 1.02 * 0.085)
+    assert -firms.cash[0] == pytest.approx(net * 1.02 * 1.085)
+    assert firms.cash[1:].sum() == pytest.approx(-firms.cash[0] - ledger.q_licensing - ledger.q_tariffs)
+    assert ledger.q_flows[USA, GBR] == pytest.approx(net)
+    assert firms.comp_price[0] == pytest.approx(0.7 + 0.3 * 0.66 * 1.02 * 1.085)
 
 
-@pytest.mark.parametrize(("elasticity", "share", "tol"), [(0.0, 0.5, 0.05), (1.0, 0.0, 0.0)])
-def test_sourcing_finds_candidates_with_the_search_size_elasticity(elasticity, share, tol):
-    """A US prime with no US suppliers: each lot's one valid candidate (candidates=2; the home draw finds nobody)
-    is drawn from two UK suppliers, large dear B (capacity value 1000) and tiny cheap C (5e-4), which takes any
-    lot it is offered (room 3e-3 against lots of 1e-3). search_size_elasticity 0: C is found for about half of
-    1000 lots (473 with seed 0); 1: for none (its chance is 5e-7 a lot)."""
-    params = pinned(bid_noise=0.0, lots=20, candidates=2, search_size_elasticity=elasticity)
-    firms = table({"country": "USA"}, {"country": "GBR", "tier": SUPPLIER, "capacity": 1000.0},
-                  {"country": "GBR", "tier": SUPPLIER, "capacity": 1e-3, "unit_cost": 0.5})
-    n = 50
-    one = award(units=1e-3 * params.lots / params.component_share)
-    awards = Awards(**{f: np.repeat(getattr(one, f), n) for f in
-                       ("firm", "buyer", "value", "receipt", "units", "offset", "content_bound")})
-    run_source(firms, rules(), awards, params)
-    lots_to_c = firms.backlog[2] / 1e-3
-    assert lots_to_c + firms.backlog[1] / 1e-3 == pytest.approx(n * params.lots)
-    assert lots_to_c / (n * params.lots) == pytest.approx(share, abs=tol)
+def test_splitting_every_supplier_in_two_changes_nothing():
+    """The point of segments: results do not depend on how finely the supply base is sampled. Each supplier of a
+    small base (US, UK and Canadian, different costs, qualities and backlogs, one past its target) is replaced by
+    two identical halves (half its capacity and backlog each, same cost and quality): each half's room is half the
+    whole's, so every segment's shares halve and its price, quality, capacity and backlog stay put. Three
+    contracts (a US prime on a content-bound US contract with a component tariff, a UK prime on a US contract with
+    an offset, the US prime on a UK contract; sourcing noise on, so lots spread over countries) then give the same
+    prime payments, ledger, supply chains and backlog per country, and each half gets half its whole's work and
+    receipts."""
+    params = pinned(bid_noise=0.15)
+    primes = [{"country": "USA"}, {"country": "GBR", "unit_cost": 0.9}]
+    suppliers = [
+        {"country": "USA", "tier": SUPPLIER, "capacity": 10.0, "backlog": 5.0},
+        {"country": "USA", "tier": SUPPLIER, "capacity": 4.0, "backlog": 14.0, "unit_cost": 0.9, "quality": 1.1},
+        {"country": "GBR", "tier": SUPPLIER, "capacity": 50.0, "backlog": 0.0, "unit_cost": 0.6},
+        {"country": "GBR", "tier": SUPPLIER, "capacity": 20.0, "backlog": 70.0, "unit_cost": 0.7},
+        {"country": "CAN", "tier": SUPPLIER, "capacity": 30.0, "backlog": 10.0, "unit_cost": 0.8, "quality": 0.9},
+    ]
+    halves = [{**s, "capacity": s["capacity"] / 2, "backlog": s["backlog"] / 2} for s in suppliers for _ in (0, 1)]
+    rule = rules({"USA": {"content_min": 0.9, "tariff_components": {"GBR": 0.1}, "offset_rate": 0.2},
+                  "GBR": {"licence_days": {"USA": 30}}})
+    awards = Awards(firm=np.array([0, 1, 0]), buyer=np.array([USA, USA, GBR]), value=np.array([2.0, 2.0, 1.0]),
+                    receipt=np.array([1.8, 1.7, 0.9]), units=np.array([1.8, 1.5, 0.9]),
+                    offset=np.array([0.0, 0.4, 0.0]), content_bound=np.array([True, False, False]))
+
+    def run(base: list[dict]) -> tuple[FirmTable, Ledger, np.ndarray]:
+        firms = table(*primes, *base)
+        before = firms.backlog.copy()
+        ledger = run_source(firms, rule, awards, params)
+        return firms, ledger, firms.backlog - before
+
+    whole, whole_ledger, whole_work = run(suppliers)
+    split, split_ledger, split_work = run(halves)
+    def by_country(firms: FirmTable, work: np.ndarray) -> list[float]:
+        return [work[2:][firms.country[2:] == c].sum() for c in (USA, GBR, CAN)]
+
+    placed = by_country(whole, whole_work)
+    assert sum(placed) == pytest.approx(0.45 * awards.units.sum())
+    assert sum(p > 0 for p in placed) >= 2  # the lots went to more than one country
+    assert by_country(split, split_work) == pytest.approx(placed)
+    for name in ("cash", "receipts", "comp_price"):
+        assert getattr(split, name)[:2].tolist() == pytest.approx(getattr(whole, name)[:2].tolist())
+    assert split.comp_origin[:2].ravel().tolist() == pytest.approx(whole.comp_origin[:2].ravel().tolist())
+    for name in ("q_flows", "q_components"):
+        np.testing.assert_allclose(getattr(split_ledger, name), getattr(whole_ledger, name), rtol=1e-9, atol=1e-15)
+    for name in ("q_tariffs", "q_licensing", "q_offsets"):
+        assert getattr(split_ledger, name) == pytest.approx(getattr(whole_ledger, name))
+    assert split_work[2::2].tolist() == pytest.approx((whole_work[2:] / 2).tolist())
+    assert split_work[3::2].tolist() == pytest.approx((whole_work[2:] / 2).tolist())
+    assert split.cash[2::2].tolist() == pytest.approx((whole.cash[2:] / 2).tolist())
+
+
+def test_switching_cost_keeps_a_prime_with_its_usual_supply_chain():
+    """The US segment offers 0.95 x 1.1 = 1.045 a unit, the UK one 0.55 x 1.02 licensing = 0.561. A foreign segment
+    pays the home bias 0.6 plus switching_cost (0.5) x the share of the prime's component value not bought there;
+    the home segment pays nothing, though prime 0 buys nothing at home. Prime 0's supply chain is all in the UK:
+    it pays the home bias alone, 0.561 x 1.6 = 0.898 < 1.045, so it keeps buying there (its chain stays all British,
+    its 5 lots cost 0.561 a unit). Prime 1's chain is at home: 0.561 x 2.1 = 1.178 > 1.045, it buys American. With
+    switching_cost 0 both pay the home bias alone and take the UK segment, and prime 1's chain moves 30% of the
+    way there."""
+    units = 2.0 / 1.1
+    total = units * 0.45
+
+    def run(switching_cost: float) -> FirmTable:
+        params = pinned(bid_noise=0.0, sourcing_noise=0.0, sourcing_home_bias=0.6, switching_cost=switching_cost)
+        firms = table({"country": "USA"}, {"country": "USA"},
+                      {"country": "USA", "tier": SUPPLIER, "unit_cost": 0.95},
+                      {"country": "GBR", "tier": SUPPLIER, "unit_cost": 0.5})
+        firms.comp_origin[0] = 0.0
+        firms.comp_origin[0, GBR] = 1.0
+        one = award(units=units)
+        two = Awards(**{f: np.repeat(getattr(one, f), 2) for f in
+                        ("firm", "buyer", "value", "receipt", "units", "offset", "content_bound")})
+        run_source(firms, rules(), replace(two, firm=np.array([0, 1])), params)
+        return firms
+
+    assert 0.561 * 1.6 < 1.045 < 0.561 * 2.1
+    firms = run(0.5)
+    assert firms.backlog[2:].tolist() == pytest.approx([total, total])
+    assert firms.cash[:2].tolist() == pytest.approx([-total * 0.55 * 1.02, -total * 0.95 * 1.1])
+    assert firms.comp_origin[0, [USA, GBR]].tolist() == pytest.approx([0.0, 1.0])
+    assert firms.comp_origin[1, [USA, GBR]].tolist() == pytest.approx([1.0, 0.0])
+    firms = run(0.0)
+    assert firms.backlog[2:].tolist() == pytest.approx([0.0, 2 * total])
+    assert firms.cash[:2].tolist() == pytest.approx([-total * 0.55 * 1.02] * 2)
+    assert firms.comp_origin[1, [USA, GBR]].tolist() == pytest.approx([0.7, 0.3])
+
+
+def penalty_base(uk_cost: float) -> FirmTable:
+    """Row 0: a US air prime; row 1: a UK air prime; row 2: a US supplier (1.1 a unit); row 3: a UK one at
+    uk_cost x 1.1 a unit. Both large (1000 a quarter), so lead times stay far below the reference."""
+    return table({"country": "USA"}, {"country": "GBR"},
+                 {"country": "USA", "tier": SUPPLIER, "capacity": 1000.0},
+                 {"country": "GBR", "tier": SUPPLIER, "capacity": 1000.0, "unit_cost": uk_cost})
+
+
+def test_home_supply_base_pays_nothing_and_a_foreign_one_the_home_bias_plus_switching_for_the_unqualified_share():
+    """No licensing, duty or noise, so a segment cheaper by a factor f wins iff f x (1 + penalty) < 1, the penalty
+    (sourcing_home_bias + switching_cost x (1 - comp_origin)) on foreign segments only: thresholds 1 / (1 + 0.6 +
+    0.5 x unqualified). A US prime buying all at home: the UK wins below f = 1 / 2.1 = 0.476 and loses above it;
+    with 40% of its chain already in the UK (60% unqualified), 1 / (1.6 + 0.3) = 1 / 1.9 = 0.526. A UK prime
+    whose chain is all in the US: its home UK segment pays nothing (though none of its chain is there) and the US
+    only the home bias, so the UK wins iff f < 1.6."""
+    params = pinned(bid_noise=0.0, sourcing_noise=0.0, sourcing_home_bias=0.6, switching_cost=0.5,
+                    compliance_cost=0.0, licence_cost_per_day=0.0)
+    rule = rules(None, params)
+    units = 2.0 / 1.1
+    lot = units * 0.45 / 5
+
+    def placed(prime: int, uk_cost: float, uk_share: float) -> dict[str, int]:
+        firms = penalty_base(uk_cost)
+        firms.comp_origin[prime, [USA, GBR]] = [1.0 - uk_share, uk_share]
+        one = award(units=units, buyer=int(firms.country[prime]), content_bound=False)
+        run_source(firms, rule, replace(one, firm=np.array([prime])), params)
+        return lots_by_country(firms, lot)
+
+    for prime, share, threshold in ((0, 0.0, 1 / 2.1), (0, 0.4, 1 / 1.9), (1, 0.0, 1.6)):
+        assert placed(prime, threshold * 0.999, share) == {"USA": 0, "GBR": 5}
+        assert placed(prime, threshold * 1.001, share) == {"USA": 5, "GBR": 0}
+
+
+def queue_base() -> FirmTable:
+    """Row 0: a US air prime; rows 1 and 2: a US and a UK supplier alike (1.1 a unit, quality 1, capacity 10) but
+    for backlog: 40 (the lead_time_ref of 4 quarters) and 41."""
+    return table({"country": "USA"},
+                 {"country": "USA", "tier": SUPPLIER, "capacity": 10.0, "backlog": 40.0},
+                 {"country": "GBR", "tier": SUPPLIER, "capacity": 10.0, "backlog": 41.0})
+
+
+# no penalty, licensing or noise: the two segments differ only in backlog; 10 lots of 2 units (20 against a
+# capacity of 10 a quarter)
+QUEUE = pinned(bid_noise=0.0, sourcing_noise=0.0, sourcing_home_bias=0.0, switching_cost=0.0, compliance_cost=0.0,
+               licence_cost_per_day=0.0, lots=10)
+
+
+def run_queue() -> np.ndarray:
+    """The units queue_base's suppliers get of 10 lots of 2 units."""
+    firms = queue_base()
+    before = firms.backlog.copy()
+    run_source(firms, rules(None, QUEUE), award(value=40.0, units=2.0 * 10 / 0.45, content_bound=False), QUEUE)
+    return firms.backlog - before
+
+
+def test_a_quarters_lots_arrive_in_batches_and_queue_behind_each_other():
+    """Two segments alike but for one unit of backlog (US 40, UK 41, capacity 10), ten 2-unit lots: 20 units, two
+    quarters of either's capacity. Lots arrive in eight batches, each placed behind what the earlier batches
+    placed: lead time (backlog + placed + 2) / 10. The first lot goes to the US (4.2 quarters against 4.3), which
+    then looks 0.2 quarters longer, so the lots alternate and both segments get work; all of it in the US
+    would have taken its lead time to (40 + 20) / 10 = 6 quarters against the UK's 4.1."""
+    work = run_queue()
+    assert work[1:].sum() == pytest.approx(20.0)
+    assert work[1] >= 6.0
+    assert work[2] >= 6.0
 
 
 # -- production ----------------------------------------------------------------------------------------------------
@@ -1019,7 +1205,8 @@ def innovators() -> FirmTable:
 
 def test_research_grants_follow_revenue_and_sum_to_the_budget():
     """Each country's grant budget is shared by its active firms in proportion to revenue_ema; a country with no
-    firms pays nothing; cash gains the grant less own R&D (rd_share x revenue)."""
+    firms pays nothing. The grant is a receipt that pays for R&D the firm performs, so cash loses only its own
+    R&D (rd_share x revenue): a grant is no profit to live on."""
     params = pinned(innovation_rate=0.0, diffusion=0.0)
     firms = innovators()
     grants = np.zeros(N_COUNTRIES)
@@ -1030,7 +1217,7 @@ def test_research_grants_follow_revenue_and_sum_to_the_budget():
     assert firms.receipts.tolist() == pytest.approx(paid.tolist())
     assert firms.receipts[firms.country == USA].sum() == pytest.approx(4.0)
     own = params.rd_share * np.array([1.0, 3.0, 2.0, 0.0])
-    assert firms.cash.tolist() == pytest.approx((paid - own).tolist())
+    assert firms.cash.tolist() == pytest.approx((-own).tolist())
     assert ledger.q_gov_paid == pytest.approx(4.5)  # the Canadian budget is not paid
     assert firms.quality.tolist() == pytest.approx([1.0, 2.0, 0.7, 0.5])  # no innovation, no diffusion
 

@@ -38,8 +38,9 @@ def lateness(lead: np.ndarray, params: Params) -> np.ndarray:
 
 
 def bid_score(quality: np.ndarray, price: np.ndarray, penalty: np.ndarray | float, late: np.ndarray,
-              noise: np.ndarray, params: Params) -> np.ndarray:
-    """Best value: higher is better. `noise` is standard normal (fit to the requirement, unobserved)."""
+              noise: np.ndarray, params: Params, noise_sd: float | None = None) -> np.ndarray:
+    """Best value: higher is better. `noise` is standard normal (fit to the requirement, unobserved), scaled by
+    `noise_sd` (the bid noise unless given: sourcing gives its own)."""
     return (params.quality_weight * np.log(quality)
             - np.log(price * (1.0 + penalty) * (1.0 + late))
-            + params.bid_noise * noise)
+            + (params.bid_noise if noise_sd is None else noise_sd) * noise)

@@ -131,8 +131,7 @@ def base_cost_for(unit_cost: np.ndarray, cum_output: np.ndarray, quality: np.nda
 class Groups:
     """Active firms sorted by (tier, sector, country), with segment bounds.
 
-    Built once a quarter; sourcing samples suppliers by weight from a sector or a country-sector segment, and
-    co-development draws partners from a country-sector-tier segment.
+    Built once a quarter; co-development draws partners from a country-sector-tier segment.
     """
 
     order: np.ndarray  # rows of active firms in key order
@@ -150,27 +149,6 @@ class Groups:
         order = rows[idx]
         start = np.searchsorted(keys[idx], np.arange(2 * N_SECTORS * N_COUNTRIES + 1))
         return cls(order, start)
-
-    def bounds(self, tier, sector, country=None) -> tuple[np.ndarray, np.ndarray]:
-        """Positions [lo, hi) in `order` of a country-sector-tier segment, or the whole sector if no country."""
-        if country is None:
-            lo = self.key(tier, sector, 0)
-            return self.start[lo], self.start[lo + N_COUNTRIES]
-        k = self.key(tier, sector, country)
-        return self.start[k], self.start[k + 1]
-
-    def weights(self, firms: FirmTable, exponent: float) -> np.ndarray:
-        """Cumulative sampling weights along `order`: capacity value to the power `exponent`."""
-        return np.cumsum((firms.capacity[self.order] * firms.unit_cost[self.order]) ** exponent)
-
-    def sample_weighted(self, lo: np.ndarray, hi: np.ndarray, u: np.ndarray, cum: np.ndarray) -> np.ndarray:
-        """Row of a firm drawn from each segment [lo, hi) with probability proportional to its weight, `cum`
-        being the weights cumulated along `order` (-1 if the segment is empty)."""
-        before = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
-        total = np.where(hi > lo, cum[np.maximum(hi - 1, 0)], 0.0) - before
-        pos = np.searchsorted(cum, before + u * total, side="right")
-        pos = np.clip(pos, lo, np.maximum(hi - 1, lo))
-        return np.where(hi > lo, self.order[np.minimum(pos, len(self.order) - 1)], -1)
 
 
 def initial_population(data: CountryData, params: Params, firm_scale: float, rng: np.random.Generator,

@@ -35,7 +35,7 @@ def research(firms: FirmTable, grants_by_country: np.ndarray, params: Params, rn
     home_revenue = by_country[firms.country]
     grant = np.where(home_revenue > 0, paid[firms.country] * revenue / np.maximum(home_revenue, 1e-300), 0.0)
     own = params.rd_share * revenue
-    firms.cash += grant - own
+    firms.cash -= own  # the grant pays for R&D the firm performs: received, and spent on it
     firms.receipts += grant
     ledger.q_gov_paid += paid.sum()
     intensity = (own + grant) / np.maximum(revenue, 1e-12)

@@ -1,9 +1,14 @@
-"""Phase 4, trade in components: primes split each new contract's component share into lots and source each
-lot from the best of a few candidate suppliers (docs/ODD.md §7.4).
+"""Phase 4, trade in components: primes split each new contract's component share into lots and place each lot
+with the supply segment that offers it the best value (docs/ODD.md §7.4).
 
-Rules bite here: offset obligations force lots to the buyer's suppliers, the buyer's domestic-content
-minimum caps the foreign lots of contracts it binds, component tariffs (less duty-free entry on the buyer's
-own contracts) and export licences (with re-export control toward the final buyer) price foreign supply.
+A segment is one country's suppliers in the sector. The work a segment wins is shared among its suppliers by
+their free capacity and a logit in their own bid scores, so its offer (their share-weighted price and quality)
+and the work each supplier gets are the same in distribution whether the model samples a hundred of the real
+suppliers or all of them: results do not depend on `firm_scale`.
+
+Rules bite here: offset obligations force lots to the buyer's suppliers, the buyer's domestic-content minimum
+caps the foreign lots of contracts it binds, component tariffs (less duty-free entry on the buyer's own
+contracts) and export licences (with re-export control toward the final buyer) price foreign supply.
 """
 
 from __future__ import annotations
@@ -12,151 +17,225 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.common.countries import N_COUNTRIES, SUPPLIER
+from model.common.countries import N_COUNTRIES, N_SECTORS, SUPPLIER
 from model.common.quarters import DAYS_PER_QUARTER
 from model.market.bidding import bid_score, lateness, lead_quarters
-from model.market.firms import FirmTable, Groups
+from model.market.firms import FirmTable
 from model.market.ledger import Ledger
 from model.market.procurement import Awards
 from model.policy.params import Params
 from model.policy.rules import Rules
 
 SMOOTHING = 0.3
+ROOM_FLOOR = 0.01  # share of its capacity a supplier with no free capacity still takes of its segment's work
+SEGMENTS = N_COUNTRIES * N_SECTORS
+ARRIVAL_BATCHES = 8  # a quarter's lots arrive in this many batches, each placed behind the earlier ones
 
 
-def source(firms: FirmTable, groups: Groups, rules: Rules, awards: Awards, params: Params,
-           rng: np.random.Generator, ledger: Ledger) -> None:
+@dataclass(frozen=True)
+class Segments:
+    """Active suppliers by segment (country * N_SECTORS + sector): each one's share of its segment's work, and
+    each segment's offer, capacity and backlog as (country, sector) arrays."""
+
+    rows: np.ndarray  # active supplier rows
+    key: np.ndarray  # their segment
+    share: np.ndarray  # of their segment's work this quarter
+    price: np.ndarray  # share-weighted price per unit the suppliers keep
+    quality: np.ndarray  # share-weighted quality
+    capacity: np.ndarray
+    backlog: np.ndarray
+
+
+def supply_segments(firms: FirmTable, params: Params) -> Segments:
+    """Share each segment's work among its suppliers in proportion to free capacity (up to target_backlog
+    quarters of work in hand; a full supplier still takes ROOM_FLOOR of its capacity) times exp(score /
+    supplier_choice_noise), a logit in the bid rule's score; with no noise the best-scoring suppliers share
+    it."""
+    rows = np.flatnonzero(firms.active & (firms.tier == SUPPLIER))
+    key = firms.country[rows].astype(np.int64) * N_SECTORS + firms.sector[rows]
+    capacity, backlog = firms.capacity[rows], firms.backlog[rows]
+    price = firms.unit_cost[rows] * (1.0 + params.markup)
+    quality = firms.quality[rows]
+    score = params.quality_weight * np.log(quality) - np.log(price)
+    best = np.full(SEGMENTS, -np.inf)
+    np.maximum.at(best, key, score)
+    gap = score - best[key]
+    noise = params.supplier_choice_noise
+    fit = np.exp(gap / noise) if noise > 0 else (gap >= 0).astype(np.float64)
+    weight = np.maximum(capacity * params.target_backlog - backlog, ROOM_FLOOR * capacity) * fit
+    total = np.bincount(key, weight, minlength=SEGMENTS)[key]
+    share = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)  # a segment of no capacity: none
+
+    def per_segment(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(key, values if weights is None else weights * values,
+                           minlength=SEGMENTS).reshape(N_COUNTRIES, N_SECTORS)
+
+    return Segments(rows, key, share, per_segment(price, share), per_segment(quality, share), per_segment(capacity),
+                    per_segment(backlog))
+
+
+def source(firms: FirmTable, rules: Rules, awards: Awards, params: Params, rng: np.random.Generator,
+           ledger: Ledger) -> None:
     """Place every lot of this quarter's awards and book payments, tariffs, backlogs and flows."""
-    n_awards, n_lots, k = len(awards.firm), params.lots, params.candidates
+    n_awards, n_lots = len(awards.firm), params.lots
     if n_awards == 0:
         return
-    prime, buyer = awards.firm, awards.buyer
-    pc = firms.country[prime].astype(np.int64)
-    sector = firms.sector[prime].astype(np.int64)
+    segments = supply_segments(firms, params)
     share = params.component_share
     lot_units = awards.units * share / n_lots
-
     component_value = share * awards.value
     offset_part = np.divide(awards.offset, component_value, out=np.zeros(n_awards), where=component_value > 1e-300)
     forced = np.minimum(n_lots, np.ceil(offset_part * n_lots - 1e-9)).astype(np.int64)
     forced_lot = np.arange(n_lots)[None, :] < forced[:, None]  # (A, L)
-    home = np.where(forced_lot, buyer[:, None], pc[:, None])
 
-    # candidates are found by a search that favours larger suppliers less than in proportion to their size;
-    # each then takes what its free capacity allows, so the tail of small suppliers keeps working
-    cum = groups.weights(firms, params.search_size_elasticity)
-    k_home = k // 2  # primes know their home supply base best: half the candidates are drawn there
-    lo, hi = groups.bounds(SUPPLIER, sector)
-    anywhere = groups.sample_weighted(lo[:, None, None], hi[:, None, None],
-                                         rng.random((n_awards, n_lots, k - k_home)), cum)
-    lo_h, hi_h = groups.bounds(SUPPLIER, sector[:, None], home)
-    at_home = groups.sample_weighted(lo_h[:, :, None], hi_h[:, :, None], rng.random((n_awards, n_lots, k_home)),
-                                        cum)
-    cand = np.concatenate([anywhere, at_home], axis=2)  # (A, L, K)
-    valid = cand >= 0
-    row = np.where(valid, cand, 0)
-    sc = firms.country[row].astype(np.int64)
-    p3, b3 = pc[:, None, None], buyer[:, None, None]
+    offers = _offers(firms, segments, rules, awards, forced_lot, params, rng)
+    # The content rule is planned per contract on the lots' first scores; the lots it switches use counting
+    # suppliers only.
+    n_all = n_awards * n_lots
+    first = _scores(offers, segments, lot_units, np.arange(n_all), np.zeros_like(segments.backlog), params, n_lots)
+    content_ok = offers.content_ok.reshape(n_awards, n_lots, N_COUNTRIES)
+    switch = _apply_content_rule(first.reshape(content_ok.shape), content_ok, rules, awards, n_lots, share)
+    offers.valid &= ~(switch.reshape(-1, 1) & ~offers.content_ok)
+
+    # A quarter's lots arrive in ARRIVAL_BATCHES batches in random order; each batch is placed behind the work
+    # the earlier ones placed, so lots spread over segments instead of all piling on the one that looked free.
+    batch = rng.integers(0, ARRIVAL_BATCHES, n_all)
+    queue = np.zeros_like(segments.backlog)
+    choice = np.zeros(n_all, dtype=np.int64)
+    filled = np.zeros(n_all, dtype=bool)
+    for turn in range(ARRIVAL_BATCHES):
+        now = np.flatnonzero(batch == turn)  # lots, as award * n_lots + lot
+        score = _scores(offers, segments, lot_units, now, queue, params, n_lots)
+        best = np.argmax(score, axis=1)
+        ok = np.isfinite(score[np.arange(len(best)), best])
+        choice[now], filled[now] = best, ok
+        np.add.at(queue, (best[ok], offers.sector[now[ok] // n_lots]), lot_units[now[ok] // n_lots])
+    every = np.arange(n_all)
+    lots = Lots(choice.reshape(forced_lot.shape), filled.reshape(forced_lot.shape),
+                offers.friction[every, choice].reshape(forced_lot.shape),
+                offers.tariff[every, choice].reshape(forced_lot.shape), lot_units, forced_lot)
+    _book_lots(firms, ledger, awards, segments, lots, params)
+
+
+@dataclass
+class Offers:
+    """What each supplier country offers each lot: (lot, country) arrays, a lot's row being award * lots + lot
+    (sector per award)."""
+
+    sector: np.ndarray  # (A,) the prime's sector
+    quality: np.ndarray
+    landed: np.ndarray  # price with licensing cost and duty
+    friction: np.ndarray  # licensing cost, as a share of the suppliers' price
+    tariff: np.ndarray  # duty rate on the price charged
+    penalty: np.ndarray  # home preference and switching cost
+    wait: np.ndarray  # licence delay, quarters
+    noise: np.ndarray  # standard normal fit to the requirement
+    valid: np.ndarray  # the country has suppliers, its licence is not denied, offsets and the content rule allow
+    content_ok: np.ndarray  # the buyer counts its content
+
+
+def _offers(firms: FirmTable, segments: Segments, rules: Rules, awards: Awards, forced_lot: np.ndarray,
+            params: Params, rng: np.random.Generator) -> Offers:
+    """Price, penalties, licences and validity of every country's offer for every lot."""
+    prime, buyer = awards.firm, awards.buyer
+    pc = firms.country[prime].astype(np.int64)
+    sector = firms.sector[prime].astype(np.int64)
+    shape = (*forced_lot.shape, N_COUNTRIES)  # award x lot x supplier country
+    sc = np.arange(N_COUNTRIES)[None, None, :]
+    p3, b3, s3 = pc[:, None, None], buyer[:, None, None], sector[:, None, None]
     reexport = (b3 != p3) & (b3 != sc)
-    friction = rules.friction[sc, p3] + np.where(reexport, rules.friction[sc, b3], 0.0)
+    friction = np.broadcast_to(rules.friction[sc, p3] + np.where(reexport, rules.friction[sc, b3], 0.0), shape)
     denial = 1.0 - (1.0 - rules.denial[sc, p3]) * (1.0 - np.where(reexport, rules.denial[sc, b3], 0.0))
-    valid &= rng.random(valid.shape) >= denial
-    price = firms.unit_cost[row] * (1.0 + params.markup)  # what the supplier keeps per unit
-    charged = price * (1.0 + friction)  # licensing costs are passed on, and spent on licensing
-    tariff = rules.tariff_comp[p3, sc] * (1.0 - rules.duty_free[p3] * (b3 == p3))
-    landed = charged * (1.0 + tariff)
+    valid = (segments.capacity[sc, s3] > 0) & (rng.random(shape) >= denial)
+    tariff = np.broadcast_to(rules.tariff_comp[p3, sc] * (1.0 - rules.duty_free[p3] * (b3 == p3)), shape)
+    landed = np.maximum(segments.price[sc, s3], 1e-12) * (1.0 + friction) * (1.0 + tariff)  # empty segments: no price
     delay = np.maximum(rules.licence_days[sc, p3], np.where(reexport, rules.licence_days[sc, b3], 0.0))
-    room = np.maximum(firms.capacity[row] * params.target_backlog - firms.backlog[row], 0.0)
-    offered = np.minimum(lot_units[:, None, None], np.maximum(room, 1e-12))  # what it would take of the lot
-    lead = lead_quarters(firms.backlog[row], offered, np.maximum(firms.capacity[row], 1e-12))
-    late = lateness(lead + delay / DAYS_PER_QUARTER, params)  # a licence delays delivery
-    score = bid_score(firms.quality[row], landed, params.sourcing_home_bias * (sc != p3), late,
-                      rng.standard_normal(valid.shape), params)
-
+    unqualified = 1.0 - firms.comp_origin[prime][:, None, :]  # share of its supply chain not bought there yet
+    penalty = np.broadcast_to((params.sourcing_home_bias + params.switching_cost * unqualified) * (sc != p3), shape)
+    noise = rng.standard_normal(shape)
     in_buyer = valid & (sc == b3)
     valid &= ~(forced_lot[:, :, None] & in_buyer.any(axis=2, keepdims=True)) | in_buyer
-    score = np.where(valid, score, -np.inf)
-    content_ok = rules.content_ok[b3, sc]
-    switch = _apply_content_rule(score, content_ok, rules, awards, n_lots, share)
-    score = np.where(switch[:, :, None] & ~content_ok, -np.inf, score)  # those lots use counting suppliers only
+    def by_lot(values: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.broadcast_to(values, shape)).reshape(-1, N_COUNTRIES)
 
-    lots = _fill(score, row, room, price, friction, tariff, lot_units, forced_lot)
-    _book_lots(firms, ledger, awards, lots, params)
+    return Offers(sector, by_lot(np.maximum(segments.quality[sc, s3], 1e-12)), by_lot(landed), by_lot(friction),
+                  by_lot(tariff), by_lot(penalty), by_lot(delay / DAYS_PER_QUARTER), by_lot(noise),
+                  valid.reshape(-1, N_COUNTRIES), by_lot(rules.content_ok[b3, sc]))
+
+
+def _scores(offers: Offers, segments: Segments, lot_units: np.ndarray, lots: np.ndarray, queue: np.ndarray,
+            params: Params, n_lots: int) -> np.ndarray:
+    """(lots, country) scores of the given lots, behind the segments' backlog and `queue` (country, sector); a
+    licence delays delivery."""
+    award = lots // n_lots
+    sector = offers.sector[award]
+    lead = lead_quarters((segments.backlog + queue)[:, sector].T, lot_units[award][:, None],
+                         np.maximum(segments.capacity[:, sector].T, 1e-12))
+    late = lateness(lead + offers.wait[lots], params)
+    score = bid_score(offers.quality[lots], offers.landed[lots], offers.penalty[lots], late, offers.noise[lots],
+                      params, params.sourcing_noise)
+    return np.where(offers.valid[lots], score, -np.inf)
 
 
 @dataclass(frozen=True)
 class Lots:
-    """Every lot of the quarter's awards: award x lot x candidate arrays, candidates in order of score."""
+    """Every lot of the quarter's awards: award x lot arrays."""
 
-    suppliers: np.ndarray  # (A, L, K) supplier rows
-    take: np.ndarray  # (A, L, K) units each candidate supplies
-    filled: np.ndarray  # (A, L) some candidate could supply the lot
-    price: np.ndarray  # (A, L, K) price per unit the supplier keeps
-    friction: np.ndarray  # (A, L, K) licensing cost, as a share of that price, passed on to the prime
-    tariff: np.ndarray  # (A, L, K) duty rate on the price charged
+    country: np.ndarray  # (A, L) the supplier country whose segment won the lot
+    filled: np.ndarray  # (A, L) some segment could supply the lot
+    friction: np.ndarray  # (A, L) licensing cost, as a share of the suppliers' price, passed on to the prime
+    tariff: np.ndarray  # (A, L) duty rate on the price charged
     units: np.ndarray  # (A,) units per lot
     forced: np.ndarray  # (A, L) lots an offset obligation places in the buyer's country
 
 
-def _fill(score: np.ndarray, row: np.ndarray, room: np.ndarray, price: np.ndarray, friction: np.ndarray,
-          tariff: np.ndarray, lot_units: np.ndarray, forced_lot: np.ndarray) -> Lots:
-    """Each lot goes to its candidates in order of score, each taking what its free capacity (`room`, up to
-    target_backlog quarters of work in hand) allows; what none can take goes to the best of them."""
-    order = np.argsort(-score, axis=2, kind="stable")
-
-    def ranked_by(values: np.ndarray) -> np.ndarray:
-        return np.take_along_axis(values, order, axis=2)
-
-    usable = np.isfinite(ranked_by(score))
-    free = np.where(usable, ranked_by(room), 0.0)
-    before = np.cumsum(free, axis=2) - free
-    take = np.clip(lot_units[:, None, None] - before, 0.0, free)
-    take[:, :, 0] += np.where(usable[:, :, 0], lot_units[:, None] - take.sum(axis=2), 0.0)
-    return Lots(ranked_by(row), take, usable[:, :, 0], ranked_by(price), ranked_by(friction), ranked_by(tariff),
-                lot_units, forced_lot)
-
-
-def _book_lots(firms: FirmTable, ledger: Ledger, awards: Awards, lots: Lots, params: Params) -> None:
+def _book_lots(firms: FirmTable, ledger: Ledger, awards: Awards, segments: Segments, lots: Lots,
+               params: Params) -> None:
     """Pay the suppliers, book duties, backlogs and flows, and make unfilled lots in-house."""
     lot_units, forced_lot, filled = lots.units, lots.forced, lots.filled
     n_awards, n_lots = lot_units.shape[0], forced_lot.shape[1]
     prime, buyer = awards.firm, awards.buyer
     pc = firms.country[prime].astype(np.int64)
-    a_idx, l_idx, k_idx = np.nonzero(lots.take > 0.0)
-    supplier = lots.suppliers[a_idx, l_idx, k_idx]
-    units = lots.take[a_idx, l_idx, k_idx]
-    net = units * lots.price[a_idx, l_idx, k_idx]  # the supplier's receipt
-    licensing = net * lots.friction[a_idx, l_idx, k_idx]
-    duty = (net + licensing) * lots.tariff[a_idx, l_idx, k_idx]
+    sector = firms.sector[prime].astype(np.int64)
+    a_idx, l_idx = np.nonzero(filled)
+    country = lots.country[a_idx, l_idx]
+    units = lot_units[a_idx]
+    net = units * segments.price[country, sector[a_idx]]  # the suppliers' receipts
+    licensing = net * lots.friction[a_idx, l_idx]
+    duty = (net + licensing) * lots.tariff[a_idx, l_idx]
     paid = net + licensing + duty
-    np.add.at(firms.backlog, supplier, units)
-    np.add.at(firms.cash, supplier, net)
-    np.add.at(firms.receipts, supplier, net)
+
+    # each segment's work this quarter, shared among its suppliers: their receipts add up to the lots' `net`
+    work = np.bincount(country * N_SECTORS + sector[a_idx], units, minlength=SEGMENTS)[segments.key] * segments.share
+    rows = segments.rows
+    receipt = work * firms.unit_cost[rows] * (1.0 + params.markup)
+    firms.backlog[rows] += work
+    firms.cash[rows] += receipt
+    firms.receipts[rows] += receipt
     np.subtract.at(firms.cash, prime[a_idx], paid)
     np.subtract.at(firms.receipts, prime[a_idx], paid)
     ledger.q_tariffs += duty.sum()
     ledger.q_licensing += licensing.sum()
-    # The buyer's money moves from the prime's country to its suppliers' countries: the supplier's receipt is
+    # The buyer's money moves from the prime's country to its suppliers' countries: the suppliers' receipt is
     # revenue there; the duty (paid to the prime's government) and the licensing cost leave the prime's
     # country's revenue too. Never more than the prime received moves: components that cost it more than
     # the contract paid are its loss, not value the buyer bought abroad.
     spent = np.bincount(a_idx, paid, minlength=n_awards)
     scale = np.minimum(1.0, awards.receipt / np.maximum(spent, 1e-300))[a_idx]
-    np.add.at(ledger.q_components, (pc[a_idx], firms.country[supplier]), net + licensing)  # customs value
-    np.add.at(ledger.q_flows, (buyer[a_idx], firms.country[supplier]), net * scale)
+    np.add.at(ledger.q_components, (pc[a_idx], country), net + licensing)  # customs value
+    np.add.at(ledger.q_flows, (buyer[a_idx], country), net * scale)
     np.subtract.at(ledger.q_flows, (buyer[a_idx], pc[a_idx]), paid * scale)
-    ledger.q_offsets += net[forced_lot[a_idx, l_idx] & (firms.country[supplier] == buyer[a_idx])].sum()  # work placed
+    ledger.q_offsets += net[forced_lot[a_idx, l_idx] & (country == buyer[a_idx])].sum()  # work placed
 
     # lots nobody could supply are made in-house at the prime's own cost
     in_house = lot_units[:, None] * (~filled)
     np.subtract.at(firms.cash, prime, in_house.sum(axis=1) * firms.unit_cost[prime])
-    landed_paid = np.bincount(a_idx, paid, minlength=n_awards) + in_house.sum(axis=1) * firms.unit_cost[prime] * (
-        1 + params.markup)
+    landed_paid = spent + in_house.sum(axis=1) * firms.unit_cost[prime] * (1 + params.markup)
     per_unit = np.bincount(prime, landed_paid, minlength=firms.n)[prime] / np.maximum(
         np.bincount(prime, lot_units * n_lots, minlength=firms.n)[prime], 1e-300)
     firms.comp_price[prime] = (1 - SMOOTHING) * firms.comp_price[prime] + SMOOTHING * per_unit
     usual = ~forced_lot[a_idx, l_idx]  # offset lots are the contract's obligation, not the prime's supply chain
-    _record_supply_chain(firms, prime, a_idx[usual], firms.country[supplier[usual]], (net + licensing)[usual],
+    _record_supply_chain(firms, prime, a_idx[usual], country[usual], (net + licensing)[usual],
                          in_house.sum(axis=1) * firms.unit_cost[prime])
 
 
@@ -176,11 +255,11 @@ def _record_supply_chain(firms: FirmTable, prime: np.ndarray, award: np.ndarray,
 
 def _apply_content_rule(score: np.ndarray, content_ok: np.ndarray, rules: Rules, awards: Awards,
                         n_lots: int, share: float) -> np.ndarray:
-    """The lots that must go to suppliers whose content counts, to meet the buyer's content minimum on the
+    """The lots that must go to segments whose content counts, to meet the buyer's content minimum on the
     contracts it binds: (A, L) bool.
 
-    A contract may hold at most floor((1 - content_min) * lots / share) lots whose best candidate does not
-    count as domestic content; the excess lots switch to counting candidates, cheapest switches first.
+    A contract may hold at most floor((1 - content_min) * lots / share) lots whose best segment does not
+    count as domestic content; the excess lots switch to counting segments, cheapest switches first.
     """
     best = np.argmax(score, axis=2)
     ok_score = np.where(content_ok, score, -np.inf)

@@ -46,12 +46,22 @@ class Params:
     component_share: float = _p(0.45, 0.05, 0.95, "share of a prime's product bought from tier-2 suppliers "
                                                   "(assumption)")
     lots: int = _p(5, 1, 20, "component lots per contract (resolution of the domestic-content rule)")
-    candidates: int = _p(6, 2, 50, "suppliers a prime considers per lot, half of them at home (search friction, "
-                                   "assumption)")
-    search_size_elasticity: float = _p(0.5, 0.0, 1.0, "elasticity of a supplier's chance to be considered for a lot to "
-                                       "its capacity (0: every supplier alike, 1: in proportion; assumption, "
-                                       "0.5 keeps the size distribution from collapsing or flattening)")
-    sourcing_home_bias: float = _p(0.15, 0.0, 2.0, "primes' cost-equivalent preference for home suppliers (tuned)")
+    supplier_choice_noise: float = _p(0.5, 0.0, 5.0, "logit scale with which a segment's work is shared among its "
+                                      "suppliers by bid score (assumption: suppliers make different parts, so "
+                                      "they substitute less than whole offers; at the bid noise, 0.15, learning "
+                                      "concentrates a segment on a few suppliers within a decade, above 2 cost "
+                                      "hardly matters)")
+    sourcing_noise: float = _p(0.32, 0.0, 2.0, "s.d. of the fit noise between countries' offers of a lot: "
+                               "pi / (sqrt(6) * 4), the logit of an Armington elasticity of 4, the default of the "
+                               "tariff-retaliation ABM (docs/sources.md §4); parts from different countries "
+                               "substitute imperfectly")
+    sourcing_home_bias: float = _p(0.6, 0.0, 3.0, "primes' cost-equivalent preference for their home supply base "
+                                   "(proximity, security of supply, design authority), tuned with switching_cost "
+                                   "to the order of magnitude of US primes' foreign share of component spending, "
+                                   "about 5 % (sources §2.4); large, as border effects in trade are")
+    switching_cost: float = _p(0.5, 0.0, 3.0, "cost-equivalent of qualifying a foreign supply base a prime does not "
+                               "use yet, times the share of its components not already bought there, so a "
+                               "chain moved by a policy stays where it went (tuned with sourcing_home_bias)")
     # Production
     progress_ratio: float = _p(0.85, 0.5, 1.0, "unit cost multiplier per doubling of cumulative output (assumption: a "
                                                "usual learning-curve value)")

@@ -79,7 +79,7 @@ class NTIBModel(mesa.Model):
         groups = self.group_firms()
         supply = self.supply_factor(t)
         awards = self.procure(procurement, supply, t)  # 3. competition and trade in end items
-        self.source(groups, awards)  # 4. supply chain
+        self.source(awards)  # 4. supply chain
         self.produce(supply)  # 5. production
         self.research(grants)  # 6. innovation
         self.codevelop(groups, t)
@@ -143,8 +143,8 @@ class NTIBModel(mesa.Model):
     def procure(self, sector_budget: np.ndarray, supply: np.ndarray, t: int) -> Awards:
         return procure(self.firms, self.rules, sector_budget, supply, self.params, t, self.rng, self.ledger)
 
-    def source(self, groups: Groups, awards: Awards) -> None:
-        source(self.firms, groups, self.rules, awards, self.params, self.rng, self.ledger)
+    def source(self, awards: Awards) -> None:
+        source(self.firms, self.rules, awards, self.params, self.rng, self.ledger)
 
     def produce(self, supply: np.ndarray) -> None:
         produce(self.firms, self.params, supply)
