@@ -180,7 +180,8 @@ def exited_rows(m: NTIBModel, ck: Checker) -> None:
 @check
 def codev_consistent(m: NTIBModel, ck: Checker) -> None:
     """A firm is flagged in co-development exactly when it is active and a partner of a live programme,
-    and it is in at most one; completed programmes never fall; the reporter counts live programmes."""
+    and it is in at most one; completed programmes never fall; the reporter counts live programmes, weighted by
+    the real firms the first partner stands for."""
     f, p = m.firms, m.programmes
     live = np.flatnonzero(p.active)
     partners = np.concatenate([p.a[live], p.b[live]]).astype(np.int64)
@@ -191,7 +192,8 @@ def codev_consistent(m: NTIBModel, ck: Checker) -> None:
     completed = int(m.ledger.codev_completed.sum())
     assert completed >= ck.prev["completed"]
     ck.prev["completed"] = completed
-    assert m.datacollector.model_vars["codev_active"][-1] == len(live)
+    # the reporter counts live programmes in real firms' programmes (a sampled supplier's stands for many)
+    assert m.datacollector.model_vars["codev_active"][-1] == round(f.represents[p.a[live]].sum())
 
 
 @check

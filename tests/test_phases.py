@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from model.common.countries import COUNTRIES, N_COUNTRIES, N_SECTORS, PRIME, SUPPLIER, C, S
+from model.data.country_data import country_data
 from model.market.demography import entrants, exits
-from model.market.firms import FirmTable, Groups, unit_cost_of
+from model.market.firms import FirmTable, Groups, initial_population, unit_cost_of
 from model.market.innovation import Programmes, codevelop, research
 from model.market.ledger import Ledger
 from model.market.procurement import Awards, issue_tenders, procure
@@ -33,6 +34,7 @@ AIR, LAND = S["air"], S["land"]
 FIRM_DEFAULTS = {
     "country": USA, "sector": AIR, "tier": PRIME, "active": True, "quality": 1.0, "base_cost": 1.0,
     "cum_output": 1.0, "unit_cost": 1.0, "capacity": 100.0, "backlog": 0.0, "cash": 0.0, "comp_price": 1.0,
+    "represents": 1.0,
 }
 
 
@@ -1400,6 +1402,7 @@ def test_entrants_join_a_profitable_group_only():
     expected = 2.0 * cum ** params.learning_exponent * firms.quality[rows] ** params.quality_cost_elasticity
     assert firms.unit_cost[rows] == pytest.approx(expected)
     assert firms.cash[rows] == pytest.approx(4.0 * 2.0 * firms.unit_cost[rows])
+    assert firms.represents[rows] == pytest.approx(np.ones(len(rows)))  # as the incumbents of their group
 
 
 def test_no_entry_without_a_profitable_group():
@@ -1432,3 +1435,18 @@ def test_an_industrial_government_directs_more_work_home_when_its_home_share_fal
     assert changes["content_min"] == pytest.approx(0.75)
     assert changes["noncompeted_share"] == pytest.approx(0.5)  # capped at max_noncompeted
     assert reaction.respond(adaptation, policy, replace(seen, t=11), np.random.default_rng(0)) == {}
+
+
+@pytest.mark.parametrize("firm_scale", [0.012, 0.05])
+def test_sampled_suppliers_stand_for_the_real_population(firm_scale):
+    """Each prime stands for itself; a country's sampled suppliers together stand for all its real suppliers
+    (firms_real less its primes), whatever the sample's size."""
+    data = country_data()
+    firms = FirmTable()
+    initial_population(data, pinned(), firm_scale, np.random.default_rng(0), firms)
+    primes = firms.tier == PRIME
+    assert (firms.represents[primes] == 1.0).all()
+    for code in ("USA", "GBR", "NZL"):
+        suppliers = ~primes & (firms.country == C[code])
+        real = data.firms_real[C[code]] - data.primes[C[code]].sum()
+        assert firms.represents[suppliers].sum() == pytest.approx(real)

@@ -42,6 +42,7 @@ def entrants(firms: FirmTable, params: Params, t: int, rng: np.random.Generator)
     mean_q = np.bincount(key, weight * firms.quality, minlength=GROUPS) / np.maximum(count, 1)
     mean_base = np.bincount(key, weight * firms.base_cost, minlength=GROUPS) / np.maximum(count, 1)
     small_cap = np.bincount(key, weight * firms.capacity, minlength=GROUPS) / np.maximum(count, 1) * 0.2
+    represents = np.bincount(key, weight * firms.represents, minlength=GROUPS) / np.maximum(count, 1)
     k = len(group)
     capacity = small_cap[group]
     cum = capacity * params.experience_quarters * 0.1
@@ -54,4 +55,5 @@ def entrants(firms: FirmTable, params: Params, t: int, rng: np.random.Generator)
         active=np.ones(k, dtype=bool), quality=quality, base_cost=base,
         cum_output=cum, unit_cost=unit_cost, capacity=capacity, cash=4.0 * capacity * unit_cost,
         revenue_ema=capacity * unit_cost, comp_price=unit_cost * (1 + params.markup), born=np.full(k, t),
+        represents=represents[group],
     )

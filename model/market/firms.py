@@ -43,6 +43,7 @@ class FirmColumns:
     receipts: NDArray[np.float64]  # this quarter's receipts (for the money ledger)
     in_codev: NDArray[np.bool_]
     born: NDArray[np.int32]  # quarter of entry (negative for the initial population)
+    represents: NDArray[np.float64]  # real firms this row stands for: 1 for a prime, real / sampled suppliers
 
 
 def _dtype(hint: object) -> np.dtype:
@@ -163,9 +164,12 @@ def initial_population(data: CountryData, params: Params, firm_scale: float, rng
     home_bn = np.where(producers, data.procurement_bn, 0.0)
     market_bn = home_bn + export_bn * home_bn / home_bn.sum()  # (country,) a year
     n_present = data.supplier_sectors.sum(axis=1)
-    cols: dict[str, list] = {k: [] for k in ("country", "sector", "tier", "capacity_bn")}
+    cols: dict[str, list] = {k: [] for k in ("country", "sector", "tier", "capacity_bn", "represents")}
     for c in np.flatnonzero(producers):
-        suppliers_total = max(data.firms_real[c] - data.primes[c].sum(), 0) * firm_scale
+        suppliers_real = max(data.firms_real[c] - data.primes[c].sum(), 0)
+        suppliers_total = suppliers_real * firm_scale
+        sampled = sum(max(2, int(np.rint(suppliers_total / n_present[c]))) for s in range(N_SECTORS)
+                      if data.supplier_sectors[c, s])
         for s in range(N_SECTORS):
             sector_bn = market_bn[c] * data.sector_demand[s] / 4.0
             n_primes = int(data.primes[c, s])
@@ -179,6 +183,7 @@ def initial_population(data: CountryData, params: Params, firm_scale: float, rng
                 cols["sector"].append(np.full(n, s))
                 cols["tier"].append(np.full(n, tier))
                 cols["capacity_bn"].append(sector_bn * share * sizes / sizes.sum())
+                cols["represents"].append(np.full(n, 1.0 if tier == PRIME else suppliers_real / sampled))
     country = np.concatenate(cols["country"])
     capacity_bn = np.concatenate(cols["capacity_bn"])
     n = len(country)
@@ -195,5 +200,5 @@ def initial_population(data: CountryData, params: Params, firm_scale: float, rng
         cum_output=cum_output, unit_cost=unit_cost, capacity=capacity,
         backlog=capacity * params.target_backlog, cash=capacity_bn * 4.0,
         revenue_ema=capacity_bn * (1 + params.markup), comp_price=unit_cost * (1 + params.markup),
-        born=np.full(n, -1),
+        born=np.full(n, -1), represents=np.concatenate(cols["represents"]),
     )

@@ -115,7 +115,7 @@ def _run_programmes(firms, programmes, params, t, rng, ledger) -> None:
     firms.access_until[win[:, 0], cb] = until
     firms.access_until[win[:, 1], ca] = until
     lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)
-    np.add.at(ledger.codev_completed, (lo, hi), 1)
+    np.add.at(ledger.codev_completed, (lo, hi), firms.represents[win[:, 0]])
     programmes.active[fin] = False
     firms.in_codev[pair.ravel()] = False
 
@@ -145,7 +145,8 @@ def _start_programmes(firms, groups, programmes, rules, params, t, rng, ledger) 
     go &= partner >= 0
     go[go] &= firms.active[partner[go]] & ~firms.in_codev[partner[go]]
     denied = go & (rng.random(len(seekers)) < denial)
-    np.add.at(ledger.codev_denied, (np.minimum(c, pc)[denied], np.maximum(c, pc)[denied]), 1)
+    np.add.at(ledger.codev_denied, (np.minimum(c, pc)[denied], np.maximum(c, pc)[denied]),
+              firms.represents[seekers[denied]])
     go &= ~denied
     taken: set[int] = set()
     chosen = []
@@ -166,4 +167,4 @@ def _start_programmes(firms, groups, programmes, rules, params, t, rng, ledger) 
     programmes.add(a, b, t + quarters, cost, support)
     firms.in_codev[a] = True
     firms.in_codev[b] = True
-    np.add.at(ledger.codev_started, (np.minimum(c, pc)[keep], np.maximum(c, pc)[keep]), 1)
+    np.add.at(ledger.codev_started, (np.minimum(c, pc)[keep], np.maximum(c, pc)[keep]), firms.represents[a])

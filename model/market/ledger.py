@@ -48,9 +48,11 @@ class Ledger:
         self.last_firm_received = 0.0
         self.last_tariffs = 0.0
         self.last_licensing = 0.0
-        self.codev_completed = np.zeros(shape, dtype=np.int64)  # upper triangle used
-        self.codev_started = np.zeros(shape, dtype=np.int64)
-        self.codev_denied = np.zeros(shape, dtype=np.int64)
+        # joint programmes by country pair (upper triangle), counted in real firms' programmes: a sampled
+        # supplier's programme stands for as many as the suppliers the supplier represents
+        self.codev_completed = np.zeros(shape)
+        self.codev_started = np.zeros(shape)
+        self.codev_denied = np.zeros(shape)
         self.quarters = 0
 
     def close_quarter(self, firm_received: float) -> None:

@@ -61,7 +61,8 @@ def supply_segments(firms: FirmTable, params: Params) -> Segments:
     np.maximum.at(best, key, score)
     gap = score - best[key]
     noise = params.supplier_choice_noise
-    fit = np.exp(gap / noise) if noise > 0 else (gap >= 0).astype(np.float64)
+    with np.errstate(over="ignore"):  # a tiny noise sends the gaps to -inf: their weight is then 0
+        fit = np.exp(gap / noise) if noise > 0 else (gap >= 0).astype(np.float64)
     weight = np.maximum(capacity * params.target_backlog - backlog, ROOM_FLOOR * capacity) * fit
     total = np.bincount(key, weight, minlength=SEGMENTS)[key]
     share = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)  # a segment of no capacity: none

@@ -164,25 +164,27 @@ def effective_primes(m: ModelState, country: str = "USA", awards: np.ndarray | N
 def codev_pairs(m: ModelState) -> dict[str, dict[str, int]]:
     """Active and completed joint programmes by country pair (pairs with none are left out)."""
     f, p = m.firms, m.programmes
-    active = np.zeros((N_COUNTRIES, N_COUNTRIES), dtype=np.int64)
+    active = np.zeros((N_COUNTRIES, N_COUNTRIES))
     live = p.active
     ca, cb = f.country[p.a[live]], f.country[p.b[live]]
-    np.add.at(active, (np.minimum(ca, cb), np.maximum(ca, cb)), 1)
+    np.add.at(active, (np.minimum(ca, cb), np.maximum(ca, cb)), f.represents[p.a[live]])
     out = {}
     done = m.ledger.codev_completed
     for i in range(N_COUNTRIES):
         for j in range(i + 1, N_COUNTRIES):
             if active[i, j] or done[i, j]:
-                out[pair_key(COUNTRIES[i], COUNTRIES[j])] = {"active": int(active[i, j]), "completed": int(done[i, j])}
+                out[pair_key(COUNTRIES[i], COUNTRIES[j])] = {"active": round(active[i, j]),
+                                                             "completed": round(done[i, j])}
     return out
 
 
 def codev_active(m: ModelState) -> int:
-    return int(m.programmes.active.sum())
+    """Joint programmes under way, in real firms' programmes (ledger.py)."""
+    return round(m.firms.represents[m.programmes.a[m.programmes.active]].sum())
 
 
 def codev_completed(m: ModelState) -> int:
-    return int(m.ledger.codev_completed.sum())
+    return round(m.ledger.codev_completed.sum())
 
 
 def codev_density(m: ModelState) -> float:
@@ -291,7 +293,7 @@ def run_summary(m: ModelState) -> dict:
         "foreign_share": _rounded(foreign),
         "us_share": _rounded(us_share_of(led.prime_flows)),
         "codev_pairs": codev_pairs(m),
-        "codev_denied": int(led.codev_denied.sum()),
+        "codev_denied": round(led.codev_denied.sum()),
         "tech": _rounded(tech(m)),
         "unit_cost_index": _rounded(unit_cost_index(m)),
         "firms_active": firms_active(m),

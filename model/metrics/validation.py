@@ -96,20 +96,20 @@ def supplier_tail(m: ValidatedModel) -> dict[str, float]:
     value = f.capacity * f.unit_cost
     top, effective = [], []
     for s in range(N_SECTORS):
-        cap = np.sort(value[us & (f.sector == s)])[::-1]
+        rows = us & (f.sector == s)
+        cap = np.sort(value[rows])[::-1]
         if len(cap) == 0 or cap.sum() <= 0:
             continue
         k = max(1, int(np.ceil(TOP_SHARE * len(cap))))
         top.append(cap[:k].sum() / cap.sum())
-        effective.append(1.0 / np.sum((cap / cap.sum()) ** 2))
+        # each sampled supplier stands for `represents` real ones of 1/represents its size
+        effective.append(f.represents[rows].mean() / np.sum((cap / cap.sum()) ** 2))
     data = m.data
     sectors = max(int(data.supplier_sectors[USA].sum()), 1)
     real_per_sector = (data.firms_real[USA] - data.primes[USA].sum()) / sectors
-    sampled_per_real = m.firm_scale  # each sampled supplier stands for 1 / firm_scale real ones
     return {
         "us_supplier_top10_share": float(np.mean(top)) if top else float("nan"),
-        "us_effective_suppliers_share": float(np.mean(effective)) / sampled_per_real / real_per_sector
-        if effective else float("nan"),
+        "us_effective_suppliers_share": float(np.mean(effective)) / real_per_sector if effective else float("nan"),
     }
 
 
@@ -165,6 +165,6 @@ def outcomes(m: ValidatedModel, first: Snapshot, last: Snapshot) -> dict[str, fl
         "codev_started_five_eyes": float(np.triu(led.codev_started[five_eyes], 1).sum()),
         "allied_barrier_on_us": float(m.rules.barrier[ALLY_ROWS, USA].mean()),
         "us_home_share": 1.0 - foreign["USA"],
-        "firms_active": float(m.firms.active.sum() / m.firm_scale),
+        "firms_active": float(m.firms.represents[m.firms.active].sum()),
         "us_unit_cost_index": last.us_cost / first.us_cost,
     }

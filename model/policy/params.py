@@ -105,10 +105,12 @@ class Params:
     entry_rate: float = _p(0.005, 0.0, 0.05, "quarterly entrants per active supplier in an attractive country-sector "
                                              "(assumption)")
     # Initial state
-    tech_gap: float = _p(0.12, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
+    tech_gap: float = _p(0.13, 0.0, 0.5, "initial quality gap of non-US industries below the US (tuned)")
     experience_quarters: float = _p(80.0, 1.0, 400.0, "initial cumulative output, in quarters of initial capacity: "
                                     "the steady state of the experience depreciation below")
-    size_sigma: float = _p(1.0, 0.0, 3.0, "s.d. of log firm size within a country-sector (assumption)")
+    size_sigma: float = _p(1.1, 0.0, 3.0, "s.d. of log firm size within a country-sector (assumption; 1.1 starts "
+                           "the top tenth of US suppliers near the UK MOD's top-ten share of spending, 39 %, "
+                           "sources §3.3, the least the broad tail pattern allows)")
     spinup_quarters: int = _p(12, 0, 80, "quarters run before the start date so capacity meets demand (not recorded)")
 
     def __post_init__(self) -> None:
