@@ -32,7 +32,7 @@ def parser() -> Parser:
     p = Parser(prog="validate.py", description="Run the validation suite and write its report.")
     p.add_argument("--seeds", type=int_in(2, 1000), default=20, help="seeds for levels, dynamics and headlines "
                    "(default 20)")
-    p.add_argument("--lever-seeds", type=int_in(2, 1000), default=10, help="seeds per lever check (default 10)")
+    p.add_argument("--lever-seeds", type=int_in(2, 1000), default=20, help="seeds per lever check (default 20)")
     p.add_argument("--no-scale", action="store_true", help="skip the scale-invariance runs (the long ones)")
     p.add_argument("--workers", type=int_in(1, 1024), default=2, help="parallel runs (default 2)")
     p.add_argument("--scheduler", type=scheduler, default=None, help="a Dask scheduler tcp://HOST:PORT, or 'local'")
