@@ -3,7 +3,8 @@
 Both knobs are set on status_quo (model/policy/knobs.py: tariff_level sets the US duty on end items and components
 from every partner; export_friction sets the share of US exports to the allies that need a licence, and the
 licence delay up to the 60-day target). Writes barriers_heatmap.png (integration index and capability per
-dollar, each cell the mean with its 95 % half-width over seeds) and barriers_heatmap.csv/.md.
+dollar, each cell the mean with its 95 % half-width over seeds) and barriers_heatmap.csv/.md (mean, lo and hi
+columns: the 95 % interval).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from model.common.countries import FIVE_EYES
-from model.metrics.statistics import mean_ci
+from model.metrics.statistics import ci_columns
 from model.policy.knobs import knob_overrides
 from model.runs.experiment import Point
 from model.ui.study import main, parser, report, sweep, write_table
@@ -45,15 +46,14 @@ def run(args: argparse.Namespace) -> None:
     for (t, f), group in runs.groupby(["tariff", "friction"]):
         row = {"US tariff (%)": round(100 * t, 1), "export friction": f}
         for col, label, _unit, _ in OUTCOMES:
-            mean, half = mean_ci(group[col])
-            row[f"{label} mean"], row[f"{label} 95% half-width"] = float(mean), float(half)
+            row |= ci_columns(label, group[col])
         rows.append(row)
     table = pd.DataFrame(rows)
     with report(args, design, res) as out:
         figure(table, tariffs, frictions, out)
         units = "; ".join(f"{label}: {unit}" for _, label, unit, _ in OUTCOMES)
         write_table(table, out, "barriers_heatmap", "US tariff level x export-control friction",
-                    f"Mean and 95 % confidence half-width over {args.seeds} common seeds; run totals over "
+                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common seeds; run totals over "
                     f"{args.years} years from 2025Q1. Units: {units}.")
     print(table.round(3).to_string(index=False))
 
@@ -62,7 +62,7 @@ def figure(table: pd.DataFrame, tariffs: np.ndarray, frictions: np.ndarray, out)
     fig, axes = plt.subplots(1, len(OUTCOMES), figsize=(7 * len(OUTCOMES), 5.8), layout="constrained")
     for ax, (_, label, unit, _) in zip(np.atleast_1d(axes), OUTCOMES):
         mean = table.pivot(index="US tariff (%)", columns="export friction", values=f"{label} mean")
-        half = table.pivot(index="US tariff (%)", columns="export friction", values=f"{label} 95% half-width")
+        half = table.pivot(index="US tariff (%)", columns="export friction", values=f"{label} hi") - mean
         im = ax.imshow(mean.to_numpy(), origin="lower", cmap="viridis", aspect="auto")
         ax.set_xticks(range(len(frictions)), [f"{f:g}" for f in frictions])
         ax.set_yticks(range(len(tariffs)), [f"{100 * t:g}" for t in tariffs])
