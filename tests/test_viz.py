@@ -223,7 +223,8 @@ def test_network_panel_status_line():
     _, rc = solara.render(NetworkPanel(m), handle_error=False)
     text = rc.find(v.Html, tag="span").widget.children[0]
     assert text == status_line(m)
-    assert text.startswith("status_quo · seed 1 · 2025Q3, step 3 of 80 · integration index ")
+    assert text.startswith("status_quo · seed 1 · 2025Q3, step 3 of 80 · integration index, last four quarters ")
+    assert status_line(NTIBModel(seed=1, years=20)).split(" · ")[3] == "integration index, last four quarters n/a"
 
 
 @pytest.fixture

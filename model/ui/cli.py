@@ -127,7 +127,8 @@ def readable(s: dict) -> str:
     """A short terminal summary of one run."""
     pct = lambda v: "  n/a" if v is None else f"{100 * v:5.1f}%"  # noqa: E731
     lines = [f"scenario {s['scenario']}  seed {s['seed']}  {s['start']}-{s['end']}  firm_scale {s['firm_scale']}",
-             f"integration index {pct(s['integration_index'])}   active firms {sum(s['firms_active'].values())}",
+             f"integration index, whole run {pct(s['integration_index'])}   sampled firms "
+             f"{sum(s['firms_active'].values())}",
              "", "country  foreign  to-US   tech  unit-cost  firms   HHI"]
     lines += [f"{c:7s} {pct(s['foreign_share'].get(c))} {pct(s['us_share'].get(c, None))}"
               f" {s['tech'][c] or float('nan'):6.3f} {s['unit_cost_index'][c] or float('nan'):9.3f}"

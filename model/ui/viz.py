@@ -23,7 +23,7 @@ from mesa.visualization.utils import update_counter
 
 from model.common.countries import COUNTRIES, PRIME, PRODUCERS, C
 from model.common.quarters import START_YEAR, quarter_label
-from model.metrics.outcomes import codev_pairs, integration_index
+from model.metrics.outcomes import codev_active, codev_pairs, integration_index
 from model.simulation.model import NTIBModel
 from model.ui.figures import year_of
 from model.ui.style import COLOURS
@@ -52,10 +52,12 @@ def when(m: NTIBModel) -> str:
 
 
 def status_line(m: NTIBModel) -> str:
-    """Where the run stands: scenario, seed, quarter, integration index, firms and joint programmes."""
-    return (f"{m.spec.name} · seed {m.seed} · {when(m)}, step {m.steps} of {4 * m.years} · integration index "
-            f"{100 * integration_index(m):.1f} % · {int(m.firms.active.sum()):,} active firms · "
-            f"{int(m.programmes.active.sum())} joint programmes")
+    """Where the run stands: scenario, seed, quarter, integration index over the last four quarters (none before
+    the first step), sampled firms and joint programmes (in real firms' programmes)."""
+    integration = f"{100 * integration_index(m):.1f} %" if m.steps else "n/a"
+    return (f"{m.spec.name} · seed {m.seed} · {when(m)}, step {m.steps} of {4 * m.years} · integration index, "
+            f"last four quarters {integration} · {int(m.firms.active.sum()):,} sampled firms · "
+            f"{codev_active(m):,} joint programmes")
 
 
 def _data_artists(ax: Axes) -> list:
