@@ -37,8 +37,8 @@ def lateness(lead: np.ndarray, params: Params) -> np.ndarray:
     return params.lead_time_weight * np.maximum(lead - params.lead_time_ref, 0.0)
 
 
-def bid_score(quality: np.ndarray, price: np.ndarray, penalty: np.ndarray | float, late: np.ndarray,
-              noise: np.ndarray, params: Params, noise_sd: float | None = None) -> np.ndarray:
+def bid_score(quality: np.ndarray, price: np.ndarray, penalty: np.ndarray | float, late: np.ndarray | float,
+              noise: np.ndarray | float, params: Params, noise_sd: float | None = None) -> np.ndarray:
     """Best value: higher is better. `noise` is standard normal (fit to the requirement, unobserved), scaled by
     `noise_sd` (the bid noise unless given: sourcing gives its own)."""
     return (params.quality_weight * np.log(quality)

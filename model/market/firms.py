@@ -100,8 +100,7 @@ class FirmTable(FirmColumns):
         rows = np.arange(self.n, self.n + k)
         for name, values in columns.items():
             self._buf[name][rows] = values
-        self._wide["comp_origin"][rows] = 0.0
-        self._wide["comp_origin"][rows, self._buf["country"][rows]] = 1.0
+        self._wide["comp_origin"][rows, self._buf["country"][rows]] = 1.0  # new rows are zero elsewhere
         self.n += k
         self._views()
         return rows
@@ -112,8 +111,9 @@ class FirmTable(FirmColumns):
         self.base_cost[:] = base_cost_for(self.unit_cost, cum, self.quality, params)
         self.cum_output[:] = cum
 
-    def update_unit_cost(self, params: Params) -> None:
-        self.unit_cost[:] = unit_cost_of(self.base_cost, self.cum_output, self.quality, params)
+    def update_unit_cost(self, params: Params, rows: np.ndarray | slice = slice(None)) -> None:
+        """Unit costs after a change of experience or quality (of all firms, or of `rows`)."""
+        self.unit_cost[rows] = unit_cost_of(self.base_cost[rows], self.cum_output[rows], self.quality[rows], params)
 
 
 def unit_cost_of(base_cost: np.ndarray, cum_output: np.ndarray, quality: np.ndarray, params: Params) -> np.ndarray:
@@ -167,13 +167,13 @@ def initial_population(data: CountryData, params: Params, firm_scale: float, rng
     cols: dict[str, list] = {k: [] for k in ("country", "sector", "tier", "capacity_bn", "represents")}
     for c in np.flatnonzero(producers):
         suppliers_real = max(data.firms_real[c] - data.primes[c].sum(), 0)
-        suppliers_total = suppliers_real * firm_scale
-        sampled = sum(max(2, int(np.rint(suppliers_total / n_present[c]))) for s in range(N_SECTORS)
-                      if data.supplier_sectors[c, s])
+        present = max(int(n_present[c]), 1)
+        per_sector = max(2, int(np.rint(suppliers_real * firm_scale / present)))  # sampled, where present
+        represents = suppliers_real / (per_sector * present)
         for s in range(N_SECTORS):
             sector_bn = market_bn[c] * data.sector_demand[s] / 4.0
             n_primes = int(data.primes[c, s])
-            n_sup = max(2, int(np.rint(suppliers_total / n_present[c]))) if data.supplier_sectors[c, s] else 0
+            n_sup = per_sector if data.supplier_sectors[c, s] else 0
             for tier, n, share in ((PRIME, n_primes, 1 - params.component_share),
                                    (SUPPLIER, n_sup, params.component_share)):
                 if n == 0:
@@ -183,7 +183,7 @@ def initial_population(data: CountryData, params: Params, firm_scale: float, rng
                 cols["sector"].append(np.full(n, s))
                 cols["tier"].append(np.full(n, tier))
                 cols["capacity_bn"].append(sector_bn * share * sizes / sizes.sum())
-                cols["represents"].append(np.full(n, 1.0 if tier == PRIME else suppliers_real / sampled))
+                cols["represents"].append(np.full(n, 1.0 if tier == PRIME else represents))
     country = np.concatenate(cols["country"])
     capacity_bn = np.concatenate(cols["capacity_bn"])
     n = len(country)

@@ -75,7 +75,6 @@ def codevelop(firms: FirmTable, groups: Groups, programmes: Programmes, rules: R
               rng: np.random.Generator, ledger: Ledger) -> None:
     """Run ongoing programmes (pay, then finish), then match new seekers with foreign partners."""
     _run_programmes(firms, programmes, params, t, rng, ledger)
-    firms.update_unit_cost(params)  # partners' new products cost more to make
     _start_programmes(firms, groups, programmes, rules, params, t, rng, ledger)
 
 
@@ -110,6 +109,7 @@ def _run_programmes(firms, programmes, params, t, rng, ledger) -> None:
     for side in (0, 1):
         own = q[success, side]
         firms.quality[win[:, side]] = own + (own / leader) ** params.codev_absorption * (frontier - own)
+    firms.update_unit_cost(params, win.ravel())  # partners' new products cost more to make
     ca, cb = firms.country[win[:, 0]], firms.country[win[:, 1]]
     until = t + params.codev_access_quarters
     firms.access_until[win[:, 0], cb] = until

@@ -40,6 +40,7 @@ class Segments:
     rows: np.ndarray  # active supplier rows
     key: np.ndarray  # their segment
     share: np.ndarray  # of their segment's work this quarter
+    supplier_price: np.ndarray  # what each of them keeps per unit
     price: np.ndarray  # share-weighted price per unit the suppliers keep
     quality: np.ndarray  # share-weighted quality
     capacity: np.ndarray
@@ -56,7 +57,7 @@ def supply_segments(firms: FirmTable, params: Params) -> Segments:
     capacity, backlog = firms.capacity[rows], firms.backlog[rows]
     price = firms.unit_cost[rows] * (1.0 + params.markup)
     quality = firms.quality[rows]
-    score = params.quality_weight * np.log(quality) - np.log(price)
+    score = bid_score(quality, price, 0.0, 0.0, 0.0, params)  # the bid rule without penalties or noise
     best = np.full(SEGMENTS, -np.inf)
     np.maximum.at(best, key, score)
     gap = score - best[key]
@@ -71,8 +72,8 @@ def supply_segments(firms: FirmTable, params: Params) -> Segments:
         return np.bincount(key, values if weights is None else weights * values,
                            minlength=SEGMENTS).reshape(N_COUNTRIES, N_SECTORS)
 
-    return Segments(rows, key, share, per_segment(price, share), per_segment(quality, share), per_segment(capacity),
-                    per_segment(backlog))
+    return Segments(rows, key, share, price, per_segment(price, share), per_segment(quality, share),
+                    per_segment(capacity), per_segment(backlog))
 
 
 def source(firms: FirmTable, rules: Rules, awards: Awards, params: Params, rng: np.random.Generator,
@@ -209,7 +210,7 @@ def _book_lots(firms: FirmTable, ledger: Ledger, awards: Awards, segments: Segme
     # each segment's work this quarter, shared among its suppliers: their receipts add up to the lots' `net`
     work = np.bincount(country * N_SECTORS + sector[a_idx], units, minlength=SEGMENTS)[segments.key] * segments.share
     rows = segments.rows
-    receipt = work * firms.unit_cost[rows] * (1.0 + params.markup)
+    receipt = work * segments.supplier_price
     firms.backlog[rows] += work
     firms.cash[rows] += receipt
     firms.receipts[rows] += receipt

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -166,12 +166,11 @@ def _industrial(settings: dict[str, float], levers: AdaptiveLevers, seen: Observ
     if not seen.home_share < seen.home_share_ref - settings["threshold"]:
         return {}
     # never lower a lever that already stands above the cap
-    return {"preference_margin": np.maximum(levers.preference_margin,
-                                            np.minimum(levers.preference_margin + settings["step"],
-                                                       settings["max_margin"])),
+    return {"preference_margin": _raised(levers.preference_margin, settings["step"], settings["max_margin"]),
             "content_min": _raised(levers.content_min, settings["step"], settings["max_content"]),
             "noncompeted_share": _raised(levers.noncompeted_share, settings["step"], settings["max_noncompeted"])}
 
 
-def _raised(value: float, step: float, cap: float) -> float:
-    return max(value, min(value + step, cap))
+def _raised(value: Any, step: float, cap: float) -> Any:
+    """`value` (a number or an array) raised by `step` up to `cap`, never lowered where it already stands above."""
+    return np.maximum(value, np.minimum(value + step, cap))
