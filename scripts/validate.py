@@ -104,6 +104,10 @@ def report(tables: dict[str, pd.DataFrame], args: object, seconds: float) -> str
                        range=[f"{number(a)} to {number(b)}" for a, b in zip(dyn["min"], dyn["max"])])
     lines += markdown(shown, {"label": "pattern", "window": "runs", "band": "band", "mean": "mean", "sd": "sd",
                               "range": "range over seeds", "share_in_band": "seeds in band", "met": "verdict"})
+    capability = tables["reported"].set_index("outcome").loc["us_capability_cost_growth"]
+    lines += ["", f"Not judged, for want of a source: the cost of a unit of capability (unit cost over quality) grows "
+              f"{100 * capability['mean']:.2f} % a year (sd {100 * capability['sd']:.2f}). The sources measure cost "
+              "per unit of equipment; learning lowers the cost of a given product while its capability rises."]
     lines += ["", "## Lever responses", "",
               "Each lever of the policy table, changed against `status_quo` (or the base named), paired over "
               "common seeds: the effect is treated minus base, with its 95 % interval.", ""]
@@ -138,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         groups = validation.design(args.seeds, args.lever_seeds, {} if args.no_scale else None)
         results = validation.run(groups, args.workers, args.scheduler, progress=not args.quiet)
         tables = {"levels": validation.level_table(results), "dynamics": validation.dynamics_table(results),
-                  "levers": validation.lever_table(results), "headlines": validation.headline_table(results)}
+                  "levers": validation.lever_table(results), "headlines": validation.headline_table(results),
+                  "reported": validation.reported_table(results)}
         if not args.no_scale:
             tables["scale"] = validation.scale_table(results)
         write_atomically(args.out, report(tables, args, time.monotonic() - start))

@@ -111,14 +111,25 @@ def _primes(m: ModelState) -> np.ndarray:
     return np.flatnonzero((f.tier == PRIME) & f.active)
 
 
+def _by_country_of_primes(m: ModelState, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Capacity-weighted mean of a value of the primes in `rows`, per country (nan where none)."""
+    country, w = m.firms.country[rows], m.firms.capacity[rows]
+    num = np.bincount(country, w * values, minlength=N_COUNTRIES)
+    den = np.bincount(country, w, minlength=N_COUNTRIES)
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def prime_unit_cost(m: ModelState) -> np.ndarray:
+    """Capacity-weighted cost of one product unit from each country's primes (components landed): what the
+    cost-escalation studies measure, a unit of equipment in constant money whatever its capability."""
+    rows = _primes(m)
+    return _by_country_of_primes(m, rows, prime_cost(m.firms, rows, m.params.component_share))
+
+
 def prime_cost_per_quality(m: ModelState) -> np.ndarray:
     """Capacity-weighted cost of a unit of capability from each country's primes (components landed)."""
     f, rows = m.firms, _primes(m)
-    cost = prime_cost(f, rows, m.params.component_share) / f.quality[rows]
-    country, w = f.country[rows], f.capacity[rows]
-    num = np.bincount(country, w * cost, minlength=N_COUNTRIES)
-    den = np.bincount(country, w, minlength=N_COUNTRIES)
-    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    return _by_country_of_primes(m, rows, prime_cost(f, rows, m.params.component_share) / f.quality[rows])
 
 
 def unit_cost_index(m: ModelState) -> dict[str, float]:

@@ -21,6 +21,7 @@ from model.metrics.outcomes import (
     foreign_share_of,
     integration_of,
     prime_cost_per_quality,
+    prime_unit_cost,
     us_revenue_share_of,
 )
 
@@ -47,6 +48,7 @@ class Snapshot:
     awards: np.ndarray  # (firm row,) end-item awards
     active: np.ndarray  # (firm row,)
     us_cost: float  # US primes' cost per unit of capability
+    us_unit_cost: float  # US primes' cost per product unit
     capacity_bn: float  # all active firms' capacity, valued at unit cost (US$bn a quarter)
 
 
@@ -54,6 +56,7 @@ def snapshot(m: ValidatedModel, quarter: int) -> Snapshot:
     led = m.ledger
     return Snapshot(quarter, led.prime_flows.copy(), led.flows.copy(), led.components.copy(), led.tenders.copy(),
                     m.firms.awards.copy(), m.firms.active.copy(), float(prime_cost_per_quality(m)[USA]),
+                    float(prime_unit_cost(m)[USA]),
                     float(np.sum(m.firms.capacity * m.firms.unit_cost, where=m.firms.active)))
 
 
@@ -132,7 +135,8 @@ def dynamics(m: ValidatedModel, first: Snapshot, early: Snapshot, late: Snapshot
                             span)
     first_half, second_half = survival(m, first, mid), survival(m, mid, last)
     return {
-        "us_real_cost_growth": (last.us_cost / first.us_cost) ** (1.0 / years) - 1.0,
+        "us_real_unit_cost_growth": _growth(first.us_unit_cost, last.us_unit_cost, years),
+        "us_capability_cost_growth": _growth(first.us_cost, last.us_cost, years),
         "capacity_budget_elasticity": _share(capacity_growth, budget_growth) if abs(budget_growth) > 1e-6
         else float("nan"),
         "us_supplier_survival_decade": first_half,

@@ -226,6 +226,14 @@ def dynamics_table(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+REPORTED = ("us_capability_cost_growth",)  # measured on status_quo and shown, with no sourced band to judge it
+
+
+def reported_table(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The measures shown without a verdict: mean, sd and range over the status-quo seeds."""
+    return pd.DataFrame([{"outcome": name, **_summary(results["status_quo"][name])} for name in REPORTED])
+
+
 def _verdict(pattern: Pattern, values: pd.Series) -> dict[str, object]:
     s = _summary(values)
     v = values.to_numpy(dtype=float)
