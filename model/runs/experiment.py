@@ -30,7 +30,7 @@ from tqdm import tqdm
 from model.common.countries import COUNTRIES, pair_key
 from model.common.errors import InputError
 from model.policy.scenario import ScenarioSpec, load_scenario
-from model.runs.output import git_commit, manifest, write_json
+from model.runs.output import git_commit
 from model.runs.single import run_one
 from model.runs.store import ResultStore
 from model.simulation.model import DEFAULT_FIRM_SCALE
@@ -202,10 +202,10 @@ def _run(sweep: Sweep, tasks: list[Task], store_dir: Path, workers: int, schedul
     with ResultStore(store_dir) as store:
         stored = store.stored_keys()
         todo = [t for t in tasks if t.key not in stored]
-        if len(todo) < len(tasks):
-            _warn_if_other_code(store_dir, sweep.name)
+        if reused := {t.key for t in tasks} & stored:
+            _warn_if_other_code(store, reused, sweep.name)
         state = {"status": "running", "workers": workers, "scheduler": scheduler, "sweep": sweep.describe()}
-        _write_manifest(store_dir, state)
+        store.write_manifest(state)
         done = Outcome(total=len(tasks), already=len(tasks) - len(todo), ran=0, failed=0)
         bar = tqdm(total=len(tasks), initial=done.already, unit="run", desc=sweep.name, disable=not progress,
                    dynamic_ncols=True)
@@ -231,7 +231,7 @@ def _run(sweep: Sweep, tasks: list[Task], store_dir: Path, workers: int, schedul
         finally:
             bar.close()
             store.append(runs, series)  # whatever finished is kept, even on interrupt
-        _write_manifest(store_dir, {**state, "status": "complete", "runs": done.total, "failed": done.failed})
+        store.write_manifest({**state, "status": "complete", "runs": done.total, "failed": done.failed})
     return done
 
 
@@ -260,20 +260,12 @@ def _stream(pool: cf.Executor, tasks: list[Task], window: int) -> Iterator[tuple
             future.cancel()
 
 
-def _warn_if_other_code(store_dir: Path, name: str) -> None:
+def _warn_if_other_code(store: ResultStore, reused: set[str], name: str) -> None:
     """Stored runs are reused whatever code made them; say so when that was another commit."""
-    try:
-        before = json.loads((store_dir / "manifest.json").read_text()).get("git_commit")
-    except (OSError, ValueError):
-        return
     now = git_commit()
-    if before and before != now:
-        print(f"{name}: note: reusing runs stored by commit {before}; this code is {now}. Use a new --out to "
-              "rerun everything with this code.", file=sys.stderr)
-
-
-def _write_manifest(store_dir: Path, state: dict) -> None:
-    write_json(store_dir / "manifest.json", manifest(**state))
+    if before := [commit for commit in store.commits(reused) if commit != now]:
+        print(f"{name}: note: reusing runs stored by commit {', '.join(before)}; this code is {now}. Use a new "
+              "--out to rerun everything with this code.", file=sys.stderr)
 
 
 @dataclass
@@ -290,7 +282,7 @@ def load(sweep: Sweep, store_dir: Path, series_columns: list[str] | None = None)
     """Read the runs of `sweep` from the store (other runs stored there are ignored)."""
     tasks = {t.key: t for t in plan(sweep)}
     with contextlib.closing(ResultStore(store_dir, write=False)) as store:
-        runs = store.read("runs", set(tasks)).drop_duplicates("key")
+        runs = store.read("runs", set(tasks))
         ok = runs[runs["status"] == "ok"]
         series = store.read("series", set(ok["key"]), series_columns) if sweep.series else pd.DataFrame()
     design = pd.DataFrame([{"point": i, "scenario_arg": p.scenario, **dict(p.factors)}
