@@ -20,7 +20,7 @@ from model.market.demography import entrants, exits
 from model.market.firms import FirmTable, Groups, initial_population, unit_cost_of
 from model.market.innovation import Programmes, codevelop, research
 from model.market.ledger import Ledger
-from model.market.procurement import Awards, issue_tenders, procure
+from model.market.procurement import Awards, issue_tenders, joint_partner, procure
 from model.market.production import close_accounts, produce
 from model.market.sourcing import source, supply_segments
 from model.policy.adaptation import Observation, Reaction, parse_adaptation
@@ -57,7 +57,7 @@ PINNED: dict[str, float] = {
     "rd_share": 0.04, "innovation_rate": 1.0, "innovation_step": 0.01, "diffusion": 0.02, "seek_prime": 0.03,
     "seek_supplier": 0.003, "deterrence_days": 90.0, "codev_quarters": 12, "codev_cost_weight": 0.5,
     "codev_cost": 0.3, "codev_success": 0.6, "codev_gain": 0.05, "codev_absorption": 4.0,
-    "codev_access_quarters": 40,
+    "joint_product_quarters": 40, "codev_workshare": 0.29, "initial_joint_share": 0.2,
     # entry and exit
     "exit_quarters": 8, "entry_margin": 0.10, "entry_rate": 0.005, "experience_quarters": 80.0,
 }
@@ -219,34 +219,36 @@ def test_sovereign_sector_excludes_the_foreign_prime():
     assert awards.firm.tolist() == [0]
 
 
-def test_sovereign_sector_admits_ntib_treated_and_joint_products():
-    """NTIB treatment (domestic) and a joint product (access_until >= t) both open a sovereign sector."""
+def test_sovereign_sector_admits_ntib_treated_but_not_a_partners_joint_product():
+    """NTIB treatment (domestic) opens a sovereign sector; a joint product does not: the UK partner of a joint
+    programme makes the product for the UK and third markets, the US partner for the US."""
     only_uk = table({"country": "GBR"})
     ntib = prules({"USA": {"sovereign_sectors": ["air"], "ntib_treatment": True}}, ntib=("USA", "GBR"))
     awards, _ = run_procure(only_uk, ntib)
     assert awards.firm.tolist() == [0]
     assert awards.content_bound.tolist() == [True]  # an NTIB-domestic winner is bound by the content minimum
-    sovereign = prules({"USA": {"sovereign_sectors": ["air"]}})
-    only_uk.access_until[0, USA] = 5
-    awards, _ = run_procure(only_uk, sovereign, t=5)
-    assert awards.firm.tolist() == [0]
-    assert awards.content_bound.tolist() == [True]  # a joint product is a qualifying offer: it keeps its content
-    awards, _ = run_procure(only_uk, sovereign, t=6)  # access has lapsed
+    only_uk.joint_until[0, USA] = 5
+    awards, _ = run_procure(only_uk, prules({"USA": {"sovereign_sectors": ["air"]}}), t=5)
     assert len(awards.firm) == 0
 
 
-def test_joint_product_escapes_the_margin_but_not_home_bias():
-    """Surprise: access_until is documented as 'counts as domestic', but procurement lifts only the margin (and the
-    sovereign bar) for a joint product; home_bias, tariffs, licensing costs and licence delay still apply to it."""
+def test_awards_name_the_winners_joint_partner_while_the_joint_product_lasts():
+    """A prime's latest joint programme whose product it still makes names the country that gets its workshare;
+    a joint product earns its foreign partner no waiver of the margin."""
     margin = prules({"USA": {"preference_margin": {"GBR": 0.5}}})
     firms = us_and_uk_primes(uk_cost=0.9)
-    firms.access_until[1, USA] = 10
-    awards, _ = run_procure(firms, margin)
-    assert awards.firm.tolist() == [1]  # the margin is waived
-    firms = us_and_uk_primes(uk_cost=0.9)
-    firms.access_until[1, USA] = 10
-    awards, _ = run_procure(firms, margin, pinned(bid_noise=0.0, max_tenders=1, home_bias=0.35, compliance_cost=0.0))
-    assert awards.firm.tolist() == [0]  # home bias is not
+    firms.joint_until[0, GBR] = 10
+    firms.joint_until[0, CAN] = 4
+    firms.joint_until[1, USA] = 10
+    awards, _ = run_procure(firms, margin, t=4)
+    assert awards.firm.tolist() == [0]  # the UK offer still carries the margin: 0.9 x 1.5 > 1
+    assert awards.partner.tolist() == [GBR]  # the latest programme
+    firms.joint_until[0, GBR] = 3
+    awards, _ = run_procure(firms, margin, t=4)
+    assert awards.partner.tolist() == [CAN]
+    awards, _ = run_procure(firms, margin, t=5)
+    assert awards.partner.tolist() == [-1]  # every joint product has ended
+    assert joint_partner(table({"country": "USA"}), np.array([0]), t=-3).tolist() == [-1]  # none, even in spin-up
 
 
 def test_an_offer_that_fails_the_content_test_is_evaluated_as_foreign():
@@ -420,15 +422,11 @@ def test_noncompeted_tender_without_a_home_prime_in_the_sector_stays_open():
     assert awards.firm.tolist() == [1]
 
 
-def test_noncompeted_tender_shuts_out_ntib_domestic_and_joint_products():
+def test_noncompeted_tender_shuts_out_ntib_domestic_primes():
     """Surprise: a non-competed tender is kept for the buyer's own-country primes; a UK prime the US treats as
-    domestic under NTIB treatment, or a joint product with access, is still foreign for it and is shut out."""
+    domestic under NTIB treatment is still foreign for it and is shut out."""
     ntib = prules({"USA": {"noncompeted_share": 1.0, "ntib_treatment": True}}, ntib=("USA", "GBR"))
     awards, _ = run_procure(us_and_uk_primes(uk_cost=0.5), ntib)
-    assert awards.firm.tolist() == [0]
-    firms = us_and_uk_primes(uk_cost=0.5)
-    firms.access_until[1, USA] = 10
-    awards, _ = run_procure(firms, prules({"USA": {"noncompeted_share": 1.0}}))
     assert awards.firm.tolist() == [0]
     competed = prules({"USA": {"ntib_treatment": True}}, ntib=("USA", "GBR"))
     awards, _ = run_procure(us_and_uk_primes(uk_cost=0.5), competed)
@@ -507,11 +505,11 @@ def supply_base(prime_country: str = "USA") -> FirmTable:
 
 
 def award(value: float = 2.0, units: float = 2.0 / 1.1, buyer: int = USA, offset: float = 0.0,
-          content_bound: bool = True, receipt: float | None = None) -> Awards:
+          content_bound: bool = True, receipt: float | None = None, partner: int = -1) -> Awards:
     """One award to row 0; the prime receives the whole value unless `receipt` says otherwise."""
     return Awards(firm=np.array([0]), buyer=np.array([buyer]), value=np.array([value]),
                   receipt=np.array([value if receipt is None else receipt]), units=np.array([units]),
-                  offset=np.array([offset]), content_bound=np.array([content_bound]))
+                  offset=np.array([offset]), partner=np.array([partner]), content_bound=np.array([content_bound]))
 
 
 def run_source(firms: FirmTable, rule: Rules, awards: Awards, params: Params = SOURCE) -> Ledger:
@@ -765,6 +763,23 @@ def test_offset_forces_lots_to_the_buyers_suppliers():
     assert ledger.q_licensing == pytest.approx(0.02 * (3 * lot * 1.1 + 2 * lot * 0.5 * 1.1))
 
 
+def test_a_joint_product_places_its_partners_workshare_lots_there():
+    """A US prime making a joint product with a UK partner: rint(0.29 * 5) = 1 lot goes to the UK segment
+    though a home bias of 3 keeps the rest at home (0.561 x 4 > 1.1); the lot counts in the prime's usual supply
+    chain, not as an offset. Without a partner every lot stays at home."""
+    params = pinned(bid_noise=0.0, sourcing_noise=0.0, sourcing_home_bias=3.0, switching_cost=0.0)
+    units = 2.0 / 1.1
+    lot = units * 0.45 / 5
+    firms = supply_base()
+    ledger = run_source(firms, rules(), award(units=units, partner=GBR), params)
+    assert lots_by_country(firms, lot) == {"USA": 4, "GBR": 1}
+    assert ledger.q_offsets == 0.0
+    assert firms.comp_origin[0, GBR] > 0.0
+    firms = supply_base()
+    run_source(firms, rules(), award(units=units), params)
+    assert lots_by_country(firms, lot) == {"USA": 5, "GBR": 0}
+
+
 def test_lots_nobody_can_supply_are_made_in_house():
     """No suppliers in the sector: the prime pays its own unit cost for the components, its component price moves
     toward its unit cost with the markup, and its supply chain stays at home."""
@@ -784,7 +799,7 @@ def test_lots_nobody_can_supply_are_made_in_house():
 def test_no_awards_no_sourcing():
     """An empty award list changes nothing."""
     firms = supply_base()
-    empty = Awards(*(np.zeros(0, dtype=d) for d in (np.int64, np.int64, float, float, float, float, bool)))
+    empty = Awards(*(np.zeros(0, dtype=d) for d in (np.int64, np.int64, float, float, float, float, np.int64, bool)))
     ledger = run_source(firms, rules(), empty)
     assert firms.cash.tolist() == [0.0] * 5
     assert firms.backlog.tolist() == [0.0] * 5
@@ -949,7 +964,8 @@ def test_splitting_every_supplier_in_two_changes_nothing():
                   "GBR": {"licence_days": {"USA": 30}}})
     awards = Awards(firm=np.array([0, 1, 0]), buyer=np.array([USA, USA, GBR]), value=np.array([2.0, 2.0, 1.0]),
                     receipt=np.array([1.8, 1.7, 0.9]), units=np.array([1.8, 1.5, 0.9]),
-                    offset=np.array([0.0, 0.4, 0.0]), content_bound=np.array([True, False, False]))
+                    offset=np.array([0.0, 0.4, 0.0]), partner=np.array([-1, -1, -1]),
+                    content_bound=np.array([True, False, False]))
 
     def run(base: list[dict]) -> tuple[FirmTable, Ledger, np.ndarray]:
         firms = table(*primes, *base)
@@ -998,7 +1014,7 @@ def test_switching_cost_keeps_a_prime_with_its_usual_supply_chain():
         firms.comp_origin[0, GBR] = 1.0
         one = award(units=units)
         two = Awards(**{f: np.repeat(getattr(one, f), 2) for f in
-                        ("firm", "buyer", "value", "receipt", "units", "offset", "content_bound")})
+                        ("firm", "buyer", "value", "receipt", "units", "offset", "partner", "content_bound")})
         run_source(firms, rules(), replace(two, firm=np.array([0, 1])), params)
         return firms
 
@@ -1277,9 +1293,9 @@ def test_codevelopment_starts_one_programme_per_pair_and_finishes_it():
     assert ledger.codev_completed[USA, GBR] == 1
     assert not programmes.active[0]
     assert firms.quality.tolist() == pytest.approx([1.05, 1.05])
-    assert firms.access_until[0, GBR] == 1 + CODEV.codev_access_quarters
-    assert firms.access_until[1, USA] == 1 + CODEV.codev_access_quarters
-    assert firms.access_until[0, USA] == -1  # no access to its own market is recorded
+    assert firms.joint_until[0, GBR] == 1 + CODEV.joint_product_quarters
+    assert firms.joint_until[1, USA] == 1 + CODEV.joint_product_quarters
+    assert firms.joint_until[0, USA] == -1  # no programme with its own country is recorded
     # the same call then matches the now free partners again
     assert ledger.codev_started[USA, GBR] == 2
 
@@ -1450,3 +1466,28 @@ def test_sampled_suppliers_stand_for_the_real_population(firm_scale):
         suppliers = ~primes & (firms.country == C[code])
         real = data.firms_real[C[code]] - data.primes[C[code]].sum()
         assert firms.represents[suppliers].sum() == pytest.approx(real)
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_primes_start_with_joint_products_at_the_steady_state_share(share):
+    """With initial_joint_share 1 every prime whose sector has primes abroad starts with one joint product, with
+    a foreign partner country that has primes in the sector and a remaining life below joint_product_quarters;
+    with 0 none does, and suppliers never do."""
+    data = country_data()
+    firms = FirmTable()
+    params = pinned(initial_joint_share=share)
+    initial_population(data, params, 0.012, np.random.default_rng(0), firms)
+    joint = firms.joint_until >= 0
+    assert not joint[firms.tier == SUPPLIER].any()
+    primes = np.flatnonzero(firms.tier == PRIME)
+    if share == 0.0:
+        assert not joint.any()
+        return
+    for row in primes:
+        partners = np.flatnonzero(joint[row])
+        abroad = np.flatnonzero(data.primes[:, firms.sector[row]] > 0)
+        abroad = abroad[abroad != firms.country[row]]
+        assert len(partners) == (1 if len(abroad) else 0)
+        if len(partners):
+            assert partners[0] in abroad
+            assert 0 <= firms.joint_until[row, partners[0]] < params.joint_product_quarters

@@ -16,7 +16,7 @@ from model.common.countries import N_COUNTRIES, N_SECTORS, PRIME, SUPPLIER
 from model.data.country_data import CountryData
 from model.policy.params import Params
 
-ACCESS_NEVER = -1
+NO_PROGRAMME = -1
 
 
 class FirmColumns:
@@ -60,14 +60,14 @@ def _dtypes() -> dict[str, np.dtype]:
 
 COLUMNS: dict[str, np.dtype] = _dtypes()
 # Columns with one value per firm and country: (dtype, value of a row nobody has set)
-WIDE_COLUMNS: dict[str, tuple[np.dtype, float]] = {"access_until": (np.dtype(np.int32), ACCESS_NEVER),
+WIDE_COLUMNS: dict[str, tuple[np.dtype, float]] = {"joint_until": (np.dtype(np.int32), NO_PROGRAMME),
                                                    "comp_origin": (np.dtype(np.float64), 0.0)}
 
 
 class FirmTable(FirmColumns):
     """Columns of equal length n with spare capacity behind them; `add` grows them in amortised O(1)."""
 
-    access_until: NDArray[np.int32]  # (firm, country): quarter until which its joint product counts as domestic
+    joint_until: NDArray[np.int32]  # (firm, country): last quarter its product is joint with a partner there
     comp_origin: NDArray[np.float64]  # (firm, country): primes' usual supply chain, share of component value
 
     def __init__(self, reserve: int = 1024) -> None:
@@ -84,7 +84,7 @@ class FirmTable(FirmColumns):
             setattr(self, name, self._wide[name][: self.n])
 
     def add(self, **columns: np.ndarray) -> np.ndarray:
-        """Append rows and return their row numbers. Unset columns are zero, joint-product access never, and a
+        """Append rows and return their row numbers. Unset columns are zero, joint products none, and a
         new firm's supply chain is at home."""
         k = len(next(iter(columns.values())))
         if self.n + k > len(self._buf["active"]):
@@ -202,3 +202,16 @@ def initial_population(data: CountryData, params: Params, firm_scale: float, rng
         revenue_ema=capacity_bn * (1 + params.markup), comp_price=unit_cost * (1 + params.markup),
         born=np.full(n, -1), represents=np.concatenate(cols["represents"]),
     )
+    _start_joint_products(table, data, params, rng)
+
+
+def _start_joint_products(table: FirmTable, data: CountryData, params: Params, rng: np.random.Generator) -> None:
+    """Give `initial_joint_share` of the primes a joint product already in production, with a partner country
+    drawn as a seeker draws one (another country with primes in the sector) and a uniformly drawn remaining
+    life, so that workshare starts at its steady state instead of ramping up from no programmes."""
+    primes = np.flatnonzero(table.tier == PRIME)
+    for row in primes[rng.random(len(primes)) < params.initial_joint_share]:
+        own, sector = table.country[row], table.sector[row]
+        others = np.flatnonzero((data.primes[:, sector] > 0) & (np.arange(N_COUNTRIES) != own))
+        if len(others):
+            table.joint_until[row, rng.choice(others)] = rng.integers(0, max(params.joint_product_quarters, 1))

@@ -111,9 +111,9 @@ def _run_programmes(firms, programmes, params, t, rng, ledger) -> None:
         firms.quality[win[:, side]] = own + (own / leader) ** params.codev_absorption * (frontier - own)
     firms.update_unit_cost(params, win.ravel())  # partners' new products cost more to make
     ca, cb = firms.country[win[:, 0]], firms.country[win[:, 1]]
-    until = t + params.codev_access_quarters
-    firms.access_until[win[:, 0], cb] = until
-    firms.access_until[win[:, 1], ca] = until
+    until = t + params.joint_product_quarters
+    firms.joint_until[win[:, 0], cb] = until
+    firms.joint_until[win[:, 1], ca] = until
     lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)
     np.add.at(ledger.codev_completed, (lo, hi), firms.represents[win[:, 0]])
     programmes.active[fin] = False

@@ -15,7 +15,7 @@ import numpy as np
 from model.common.countries import PRIME, C
 from model.common.quarters import DAYS_PER_QUARTER
 from model.market.bidding import bid_score, lateness, lead_quarters, prime_unit_price
-from model.market.firms import FirmTable
+from model.market.firms import NO_PROGRAMME, FirmTable
 from model.market.ledger import Ledger
 from model.policy.params import Params
 from model.policy.rules import Rules
@@ -33,6 +33,7 @@ class Awards:
     receipt: np.ndarray  # US$bn the winner keeps: the value less duty and licensing costs
     units: np.ndarray  # product units bought
     offset: np.ndarray  # US$bn of work the winner must place in the buyer's country
+    partner: np.ndarray  # country of the winner's joint-programme partner, whose suppliers get the workshare; -1
     content_bound: np.ndarray  # the buyer's domestic-content minimum applies to this contract
 
 
@@ -97,9 +98,8 @@ def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, supply_fa
     xs = x[None, :]
     foreign = b != xs
     domestic = rules.domestic[b, xs]
-    joint = t <= firms.access_until[primes][:, buyer].T  # a joint product: qualifying, and let into sovereign sectors
     eligible = (sector[:, None] == firms.sector[primes][None, :])
-    eligible &= ~(rules.sovereign[buyer, sector][:, None] & ~(domestic | joint))
+    eligible &= ~(rules.sovereign[buyer, sector][:, None] & ~domestic)
     eligible &= ~(safe[:, None] & ~((b == xs) | (xs == EUR)))
     has_home = (eligible & ~foreign).any(axis=1)  # the buyer has a prime of its own that can bid
     eligible &= ~((tenders.noncompeted & has_home)[:, None] & foreign)
@@ -110,9 +110,9 @@ def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, supply_fa
     seller = net[None, :] * (1.0 + params.offset_cost * offset_rate)  # per unit, what the winner keeps
     price = seller * (1.0 + rules.friction[xs, b])  # licensing costs are passed on, and spent on licensing
     gross = price * (1.0 + rules.tariff_end[b, xs])
-    waived = (rules.margin[b, xs] == 0.0) | joint  # the offer claims domestic or qualifying status
+    waived = rules.margin[b, xs] == 0.0  # the offer claims domestic or qualifying status
     passes = _passes_content_test(firms, primes, buyer, waived, rules, params.component_share)
-    margin = np.where(waived & ~passes, rules.foreign_margin[buyer][:, None], rules.margin[b, xs] * ~joint)
+    margin = np.where(waived & ~passes, rules.foreign_margin[buyer][:, None], rules.margin[b, xs])
     preference = np.where(domestic & passes, 0.0, margin + params.home_bias * foreign)
     lead = lead_quarters(firms.backlog[primes][None, :], value[:, None] / gross, cap[None, :])
     late = lateness(lead + rules.licence_days[xs, b] / DAYS_PER_QUARTER, params)  # a licence delays delivery
@@ -130,7 +130,17 @@ def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, supply_fa
     receipt = units * seller[tender, j]
     _book_awards(firms, ledger, win, who, sector[tender], v, units, receipt, units * price[tender, j])
     return Awards(firm=win, buyer=who, value=v, receipt=receipt, units=units, offset=offset_rate[tender, j] * v,
-                  content_bound=(waived & passes)[tender, j])
+                  partner=joint_partner(firms, win, t), content_bound=(waived & passes)[tender, j])
+
+
+def joint_partner(firms: FirmTable, rows: np.ndarray, t: int) -> np.ndarray:
+    """The country of each prime's latest joint programme whose product it still makes, or -1: a joint product
+    is made by each partner for its own and third markets, with the other partner's workshare (F-35-like),
+    not sold into the partner's market by the foreign partner."""
+    until = firms.joint_until[rows]
+    latest = np.argmax(until, axis=1)
+    last = until[np.arange(len(rows)), latest]
+    return np.where((last != NO_PROGRAMME) & (last >= t), latest, -1)
 
 
 def _book_awards(firms: FirmTable, ledger: Ledger, win: np.ndarray, who: np.ndarray, sector: np.ndarray,

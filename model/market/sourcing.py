@@ -87,10 +87,15 @@ def source(firms: FirmTable, rules: Rules, awards: Awards, params: Params, rng: 
     lot_units = awards.units * share / n_lots
     component_value = share * awards.value
     offset_part = np.divide(awards.offset, component_value, out=np.zeros(n_awards), where=component_value > 1e-300)
-    forced = np.minimum(n_lots, np.ceil(offset_part * n_lots - 1e-9)).astype(np.int64)
-    forced_lot = np.arange(n_lots)[None, :] < forced[:, None]  # (A, L)
+    n_offset = np.minimum(n_lots, np.ceil(offset_part * n_lots - 1e-9)).astype(np.int64)
+    n_workshare = np.where(awards.partner >= 0, np.rint(params.codev_workshare * n_lots), 0).astype(np.int64)
+    lot = np.arange(n_lots)[None, :]
+    forced_lot = lot < n_offset[:, None]  # (A, L)
+    # the lots after the offset's go to the joint-programme partner's suppliers (its workshare)
+    workshare_lot = ~forced_lot & (lot < (n_offset + n_workshare)[:, None])
+    directed = np.where(forced_lot, awards.buyer[:, None], np.where(workshare_lot, awards.partner[:, None], -1))
 
-    offers = _offers(firms, segments, rules, awards, forced_lot, params, rng)
+    offers = _offers(firms, segments, rules, awards, directed, params, rng)
     # The content rule is planned per contract on the lots' first scores; the lots it switches use counting
     # suppliers only.
     n_all = n_awards * n_lots
@@ -136,13 +141,14 @@ class Offers:
     content_ok: np.ndarray  # the buyer counts its content
 
 
-def _offers(firms: FirmTable, segments: Segments, rules: Rules, awards: Awards, forced_lot: np.ndarray,
+def _offers(firms: FirmTable, segments: Segments, rules: Rules, awards: Awards, directed: np.ndarray,
             params: Params, rng: np.random.Generator) -> Offers:
-    """Price, penalties, licences and validity of every country's offer for every lot."""
+    """Price, penalties, licences and validity of every country's offer for every lot; a lot directed to a
+    country (`directed`, -1 for none) takes only that country's offer, if it has a valid one."""
     prime, buyer = awards.firm, awards.buyer
     pc = firms.country[prime].astype(np.int64)
     sector = firms.sector[prime].astype(np.int64)
-    shape = (*forced_lot.shape, N_COUNTRIES)  # award x lot x supplier country
+    shape = (*directed.shape, N_COUNTRIES)  # award x lot x supplier country
     sc = np.arange(N_COUNTRIES)[None, None, :]
     p3, b3, s3 = pc[:, None, None], buyer[:, None, None], sector[:, None, None]
     reexport = (b3 != p3) & (b3 != sc)
@@ -155,8 +161,8 @@ def _offers(firms: FirmTable, segments: Segments, rules: Rules, awards: Awards, 
     unqualified = 1.0 - firms.comp_origin[prime][:, None, :]  # share of its supply chain not bought there yet
     penalty = np.broadcast_to((params.sourcing_home_bias + params.switching_cost * unqualified) * (sc != p3), shape)
     noise = rng.standard_normal(shape)
-    in_buyer = valid & (sc == b3)
-    valid &= ~(forced_lot[:, :, None] & in_buyer.any(axis=2, keepdims=True)) | in_buyer
+    in_target = valid & (sc == directed[:, :, None])
+    valid &= ~in_target.any(axis=2, keepdims=True) | in_target
     def by_lot(values: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(np.broadcast_to(values, shape)).reshape(-1, N_COUNTRIES)
 

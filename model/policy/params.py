@@ -95,8 +95,11 @@ class Params:
     codev_absorption: float = _p(4.0, 0.0, 50.0, "elasticity of the share of the gap to the new frontier a partner "
                                  "closes to its technology relative to the leader's (absorptive capacity; 0 lifts "
                                  "both to the frontier; assumption)")
-    codev_access_quarters: int = _p(40, 0, 400, "quarters a joint product is treated as domestic by the partner "
-                                                "(assumption)")
+    joint_product_quarters: int = _p(40, 0, 400, "quarters each partner makes the joint product after a successful "
+                                     "programme, with the other's workshare (assumption)")
+    codev_workshare: float = _p(0.29, 0.0, 1.0, "share of a joint product's component work placed with the partner "
+                                "country's suppliers (assumption: Australian industry's F-35 contracts, over A$5bn, "
+                                "against Australia's A$17.1bn programme budget, sources §3.6)")
     cash_buffer: float = _p(4.0, 0.0, 100.0, "quarters of revenue firms keep as cash; the rest is paid out "
                                              "(assumption)")
     # Entry and exit
@@ -111,6 +114,9 @@ class Params:
     size_sigma: float = _p(1.1, 0.0, 3.0, "s.d. of log firm size within a country-sector (assumption; 1.1 starts "
                            "the top tenth of US suppliers near the UK MOD's top-ten share of spending, 39 %, "
                            "sources §3.3, the least the broad tail pattern allows)")
+    initial_joint_share: float = _p(0.2, 0.0, 1.0, "share of primes that start with a joint product in production "
+                                    "(the model's own steady state, 0.15-0.33 of primes after 10-20 years, so "
+                                    "workshare does not ramp up from none; tuned)")
     spinup_quarters: int = _p(12, 0, 80, "quarters run before the start date so capacity meets demand (not recorded)")
 
     def __post_init__(self) -> None:
