@@ -179,12 +179,17 @@ def exited_rows(m: NTIBModel, ck: Checker) -> None:
 
 @check
 def codev_consistent(m: NTIBModel, ck: Checker) -> None:
-    """A firm is flagged in co-development exactly when it is active and a partner of a live programme,
-    and it is in at most one; completed programmes never fall; the reporter counts live programmes, weighted by
-    the real firms the first partner stands for."""
+    """A firm is flagged in co-development exactly when it is active and a member of a live programme, and it
+    is in at most one; a programme has two or more members, from different countries; completed programmes
+    never fall; the reporter counts live programmes, weighted by the real firms the first member stands for."""
     f, p = m.firms, m.programmes
     live = np.flatnonzero(p.active)
-    partners = np.concatenate([p.a[live], p.b[live]]).astype(np.int64)
+    members = p.members[live]
+    present = members >= 0
+    assert (present.sum(axis=1) >= 2).all() and present[:, 0].all(), "a programme without two members"
+    countries = np.where(present, f.country[np.maximum(members, 0)], -1 - np.arange(members.shape[1]))
+    assert all(len(set(row)) == len(row) for row in countries.tolist()), "two members from one country"
+    partners = members[present]
     count = np.bincount(partners, minlength=f.n)
     expected = (count > 0) & f.active
     assert (f.in_codev == expected).all(), "in_codev flags differ from live programmes"
@@ -193,7 +198,7 @@ def codev_consistent(m: NTIBModel, ck: Checker) -> None:
     assert completed >= ck.prev["completed"]
     ck.prev["completed"] = completed
     # the reporter counts live programmes in real firms' programmes (a sampled supplier's stands for many)
-    assert m.datacollector.model_vars["codev_active"][-1] == round(f.represents[p.a[live]].sum())
+    assert m.datacollector.model_vars["codev_active"][-1] == round(f.represents[members[:, 0]].sum())
 
 
 @check

@@ -57,7 +57,7 @@ PINNED: dict[str, float] = {
     "rd_share": 0.04, "innovation_rate": 1.0, "innovation_step": 0.01, "diffusion": 0.02, "seek_prime": 0.03,
     "seek_supplier": 0.003, "deterrence_days": 90.0, "codev_quarters": 12, "codev_cost_weight": 0.5,
     "codev_cost": 0.3, "codev_success": 0.6, "codev_gain": 0.05, "codev_absorption": 4.0,
-    "joint_product_quarters": 40, "codev_workshare": 0.29, "initial_joint_share": 0.2,
+    "joint_product_quarters": 40, "codev_workshare": 0.29, "initial_joint_share": 0.2, "codev_join": 0.1,
     # entry and exit
     "exit_quarters": 8, "entry_margin": 0.10, "entry_rate": 0.005, "experience_quarters": 80.0,
 }
@@ -232,9 +232,9 @@ def test_sovereign_sector_admits_ntib_treated_but_not_a_partners_joint_product()
     assert len(awards.firm) == 0
 
 
-def test_awards_name_the_winners_joint_partner_while_the_joint_product_lasts():
-    """A prime's latest joint programme whose product it still makes names the country that gets its workshare;
-    a joint product earns its foreign partner no waiver of the margin."""
+def test_awards_name_a_joint_partner_of_the_winner_while_its_joint_product_lasts():
+    """The country that gets a winner's workshare is drawn among the countries of the joint products it still
+    makes; a joint product earns its foreign member no waiver of the margin."""
     margin = prules({"USA": {"preference_margin": {"GBR": 0.5}}})
     firms = us_and_uk_primes(uk_cost=0.9)
     firms.joint_until[0, GBR] = 10
@@ -242,13 +242,14 @@ def test_awards_name_the_winners_joint_partner_while_the_joint_product_lasts():
     firms.joint_until[1, USA] = 10
     awards, _ = run_procure(firms, margin, t=4)
     assert awards.firm.tolist() == [0]  # the UK offer still carries the margin: 0.9 x 1.5 > 1
-    assert awards.partner.tolist() == [GBR]  # the latest programme
-    firms.joint_until[0, GBR] = 3
-    awards, _ = run_procure(firms, margin, t=4)
-    assert awards.partner.tolist() == [CAN]
+    drawn = {int(joint_partner(firms, np.array([0]), 4, np.random.default_rng(seed))[0]) for seed in range(40)}
+    assert drawn == {GBR, CAN}
     awards, _ = run_procure(firms, margin, t=5)
-    assert awards.partner.tolist() == [-1]  # every joint product has ended
-    assert joint_partner(table({"country": "USA"}), np.array([0]), t=-3).tolist() == [-1]  # none, even in spin-up
+    assert awards.partner.tolist() == [GBR]  # the Canadian joint product has ended
+    awards, _ = run_procure(firms, margin, t=11)
+    assert awards.partner.tolist() == [-1]
+    none = joint_partner(table({"country": "USA"}), np.array([0]), -3, np.random.default_rng(0))
+    assert none.tolist() == [-1]  # none, even in spin-up
 
 
 def test_an_offer_that_fails_the_content_test_is_evaluated_as_foreign():
@@ -1280,11 +1281,12 @@ def test_codevelopment_starts_one_programme_per_pair_and_finishes_it():
     ledger = Ledger()
     rng = np.random.default_rng(0)
     codevelop(firms, Groups.build(firms), programmes, rules(), CODEV, 0, rng, ledger)
-    assert len(programmes.a) == 1
+    assert len(programmes.members) == 1
+    assert programmes.members[0, 2:].tolist() == [-1] * (N_COUNTRIES - 2)
     assert firms.in_codev.tolist() == [True, True]
     assert ledger.codev_started[USA, GBR] == 1
     cost = CODEV.codev_cost * 2.0 * math.sqrt(2) / 2 / 1
-    np.testing.assert_allclose(programmes.cost, [[cost, cost]])
+    np.testing.assert_allclose(programmes.cost[0], [cost, cost] + [0.0] * (N_COUNTRIES - 2))
     assert programmes.end.tolist() == [1]
     assert firms.cash.tolist() == [0.0, 0.0]  # nothing is paid in the quarter it starts
 
@@ -1311,7 +1313,7 @@ def test_codevelopment_support_and_denial():
     ledger = Ledger()
     codevelop(firms, Groups.build(firms), programmes, support, CODEV, 1, rng, ledger)
     cost = CODEV.codev_cost * 2.0 * math.sqrt(2) / 2
-    us = 0 if programmes.a[0] == 0 else 1  # which column of the programme holds the US firm
+    us = int(np.flatnonzero(programmes.members[0] == 0)[0])  # the column of the programme holding the US firm
     assert programmes.support[0, us] == 0.5
     assert firms.cash.tolist() == pytest.approx([-0.5 * cost, -cost])
     assert firms.receipts[0] == pytest.approx(0.5 * cost)
@@ -1371,6 +1373,36 @@ def test_cofunding_makes_firms_commit_to_a_programme():
     blocked = rules({"USA": {"codev_support": {"GBR": 1.0}, "licence_days": {"GBR": 3650}},
                      "GBR": {"codev_support": {"USA": 1.0}, "licence_days": {"USA": 3650}}}, params)
     assert [started(blocked, seed) for seed in seeds[:20]] == [0] * 20
+
+
+def test_a_multinational_programme_shares_cost_by_the_sqrt_n_rule_and_joins_every_pair():
+    """With codev_join 1 the first seeker invites a firm of every other country with one in the sector: one
+    programme of three, each paying codev_cost x revenue x sqrt(3)/3 a quarter; on success all three reach the
+    frontier (equal qualities), each pair is counted once, and every member makes the joint product with both
+    others."""
+    firms = table({"country": "USA", "revenue_ema": 2.0}, {"country": "GBR", "revenue_ema": 2.0},
+                  {"country": "CAN", "revenue_ema": 2.0})
+    params = replace(CODEV, codev_join=1.0)
+    programmes = Programmes()
+    rng = np.random.default_rng(0)
+    ledger = Ledger()
+    codevelop(firms, Groups.build(firms), programmes, rules(), params, 0, rng, ledger)
+    assert len(programmes.members) == 1
+    assert sorted(programmes.members[0, :3].tolist()) == [0, 1, 2]
+    cost = params.codev_cost * 2.0 * math.sqrt(3) / 3
+    np.testing.assert_allclose(np.sort(programmes.cost[0])[-3:], [cost] * 3)
+    assert ledger.codev_started[USA, GBR] == ledger.codev_started[USA, CAN] == ledger.codev_started[GBR, CAN] == 1
+    assert ledger.codev_started.sum() == 3
+    codevelop(firms, Groups.build(firms), Programmes(), rules(), params, 1, rng, Ledger())  # nobody is free
+    ledger = Ledger()
+    codevelop(firms, Groups.build(firms), programmes, rules(), replace(params, seek_prime=0.0), 1, rng, ledger)
+    assert firms.cash.tolist() == pytest.approx([-cost] * 3)
+    assert firms.quality.tolist() == pytest.approx([1.05] * 3)
+    assert ledger.codev_completed.sum() == 3
+    until = 1 + params.joint_product_quarters
+    assert firms.joint_until[0, [GBR, CAN]].tolist() == [until, until]
+    assert firms.joint_until[2, [USA, GBR]].tolist() == [until, until]
+    assert not firms.in_codev.any()
 
 
 # -- demography ----------------------------------------------------------------------------------------------------

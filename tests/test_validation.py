@@ -24,10 +24,11 @@ HELD_LEVELS = {(name, window) for name in ("can_share_to_us", "aus_domestic_valu
                for window in ("first", "last", "run")} | {
     ("us_effective_primes", "first"), ("us_effective_primes", "run"),
     ("us_revenue_share", "first"), ("us_revenue_share", "run")}
-# tariff_metals is met over the suite's 20 seeds but not held: its effect on the US foreign component share
-# (about -0.01) is smaller than the seed noise that joint products' workshare adds at 6 seeds.
+# tariff_components and tariff_metals are met over the suite's 20 seeds but not held: their effects on the US
+# foreign component share (-0.03 and -0.01) are within the seed noise that joint products' workshare adds at
+# 6 seeds (the paired sd is about 0.02).
 HELD_LEVERS = {"preference_margin", "qualifying", "content_min", "content_counts_qualifying", "tariff_end_items",
-               "tariff_components", "duty_free_entry", "licence_days", "exempt", "offset_rate",
+               "duty_free_entry", "licence_days", "exempt", "offset_rate",
                "offset_threshold_bn", "offset_exempt", "ntib_treatment", "codev_support", "safe_share",
                "adaptation (reciprocal)"}
 SEEDS = 6

@@ -1,16 +1,15 @@
 """Phase 6, innovation and cross-border co-development (docs/ODD.md §7.6-7.7).
 
-R&D (own funds plus government grants) makes quality rise stochastically. Firms look for a foreign partner
-in their sector; licence delay deters them and denial stops them, exemptions remove both. A joint
-programme costs each of its N = 2 partners sqrt(N)/N of a national programme, succeeds more often the
-better the partners' technology, and on success lifts the leader to a new frontier (its level plus a gain)
-while the laggard closes part of the gap, as its absorptive capacity allows; each partner's government
-tenders open to the joint product. Government co-funding makes firms more willing to commit.
+R&D (own funds plus government grants) makes quality rise stochastically. Firms look for foreign partners in
+their sector (one partner country, sometimes more); licence delay deters them and denial stops them, exemptions
+remove both. A joint programme costs each of its N members sqrt(N)/N of a national programme, succeeds more
+often the better the members' technology, and on success lifts the leader to a new frontier (its level plus a
+gain) while the others close part of the gap, as their absorptive capacity allows; each member then makes the
+joint product with the others' workshare. Government co-funding makes firms more willing to commit.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,8 +20,6 @@ from model.market.firms import FirmTable, Groups
 from model.market.ledger import Ledger
 from model.policy.params import Params
 from model.policy.rules import Rules
-
-N_PARTNERS = 2
 
 
 def research(firms: FirmTable, grants_by_country: np.ndarray, params: Params, rng: np.random.Generator,
@@ -54,21 +51,29 @@ def research(firms: FirmTable, grants_by_country: np.ndarray, params: Params, rn
 
 @dataclass
 class Programmes:
-    """Joint programmes, one row each; a small table (hundreds of rows), grown by concatenation."""
+    """Joint programmes, one row each, with up to one member per country (-1 pads a row); a small table
+    (hundreds of rows), grown by concatenation."""
 
-    a: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    b: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    members: np.ndarray = field(default_factory=lambda: np.zeros((0, N_COUNTRIES), dtype=np.int64))
     end: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    cost: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # per partner per quarter, before support
-    support: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # government co-funding shares
+    cost: np.ndarray = field(default_factory=lambda: np.zeros((0, N_COUNTRIES)))  # per member per quarter
+    support: np.ndarray = field(default_factory=lambda: np.zeros((0, N_COUNTRIES)))  # government co-funding
     active: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
-    def add(self, a, b, end, cost, support) -> None:
-        self.a, self.b = np.concatenate([self.a, a]), np.concatenate([self.b, b])
+    def add(self, members: np.ndarray, end: np.ndarray, cost: np.ndarray, support: np.ndarray) -> None:
+        self.members = np.concatenate([self.members, members])
         self.end = np.concatenate([self.end, end])
         self.cost = np.concatenate([self.cost, cost])
         self.support = np.concatenate([self.support, support])
-        self.active = np.concatenate([self.active, np.ones(len(a), dtype=bool)])
+        self.active = np.concatenate([self.active, np.ones(len(members), dtype=bool)])
+
+
+def member_pairs(members: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of members of each programme row: (row, first member, second member) arrays."""
+    i, j = np.triu_indices(members.shape[1], 1)
+    both = (members[:, i] >= 0) & (members[:, j] >= 0)
+    row, pair = np.nonzero(both)
+    return row, members[row, i[pair]], members[row, j[pair]]
 
 
 def codevelop(firms: FirmTable, groups: Groups, programmes: Programmes, rules: Rules, params: Params, t: int,
@@ -78,46 +83,54 @@ def codevelop(firms: FirmTable, groups: Groups, programmes: Programmes, rules: R
     _start_programmes(firms, groups, programmes, rules, params, t, rng, ledger)
 
 
+def count_pairs(firms: FirmTable, members: np.ndarray, counts: np.ndarray) -> None:
+    """Add each programme to the count of every country pair among its members, in real firms' programmes
+    (the first member's `represents`)."""
+    row, first, second = member_pairs(members)
+    ca, cb = firms.country[first], firms.country[second]
+    np.add.at(counts, (np.minimum(ca, cb), np.maximum(ca, cb)), firms.represents[members[row, 0]])
+
+
 def _run_programmes(firms, programmes, params, t, rng, ledger) -> None:
     live = np.flatnonzero(programmes.active)
     if len(live) == 0:
         return
-    both = np.stack([programmes.a[live], programmes.b[live]], axis=1)
-    alive = firms.active[both].all(axis=1)
-    programmes.active[live[~alive]] = False  # a partner exited: the programme dies
-    firms.in_codev[both[~alive].ravel()] = False
-    live, both = live[alive], both[alive]
-    cost, support = programmes.cost[live], programmes.support[live]
-    subsidy = cost * support
-    np.subtract.at(firms.cash, both.ravel(), (cost - subsidy).ravel())
-    np.add.at(firms.receipts, both.ravel(), subsidy.ravel())
+    members = programmes.members[live]
+    present = members >= 0
+    safe = np.where(present, members, 0)
+    alive = (firms.active[safe] | ~present).all(axis=1)
+    programmes.active[live[~alive]] = False  # a member exited: the programme dies
+    firms.in_codev[members[~alive][present[~alive]]] = False
+    live, members, present, safe = live[alive], members[alive], present[alive], safe[alive]
+    cost = np.where(present, programmes.cost[live], 0.0)
+    subsidy = cost * programmes.support[live]
+    np.subtract.at(firms.cash, safe[present], (cost - subsidy)[present])
+    np.add.at(firms.receipts, safe[present], subsidy[present])
     ledger.q_gov_paid += subsidy.sum()
     done = programmes.end[live] <= t
     if not done.any():
         return
-    fin, pair = live[done], both[done]
-    q = firms.quality[pair]
+    fin, members, present, safe = live[done], members[done], present[done], safe[done]
+    q = np.where(present, firms.quality[safe], np.nan)
     alliance_mean = np.average(firms.quality, weights=np.where(firms.active, firms.capacity, 0.0))
-    p_success = np.clip(params.codev_success * (q.mean(axis=1) / alliance_mean) ** 2, 0.0, 1.0)
+    p_success = np.clip(params.codev_success * (np.nanmean(q, axis=1) / alliance_mean) ** 2, 0.0, 1.0)
     success = rng.random(len(fin)) < p_success
     # Spillovers are partial and need absorptive capacity (Cohen & Levinthal 1990): the leader reaches a new
-    # frontier, a partner closes the share (q / q_leader) ** codev_absorption of its gap to it, so the leader
+    # frontier, a member closes the share (q / q_leader) ** codev_absorption of its gap to it, so the leader
     # closes all of it and a laggard less the further behind it is.
-    leader = q.max(axis=1)[success]
+    won, q_won, in_won = members[success], q[success], present[success]
+    leader = np.nanmax(q_won, axis=1, initial=0.0)[:, None]
     frontier = leader * (1.0 + params.codev_gain)
-    win = pair[success]
-    for side in (0, 1):
-        own = q[success, side]
-        firms.quality[win[:, side]] = own + (own / leader) ** params.codev_absorption * (frontier - own)
-    firms.update_unit_cost(params, win.ravel())  # partners' new products cost more to make
-    ca, cb = firms.country[win[:, 0]], firms.country[win[:, 1]]
+    lifted = q_won + (q_won / leader) ** params.codev_absorption * (frontier - q_won)
+    firms.quality[won[in_won]] = lifted[in_won]
+    firms.update_unit_cost(params, won[in_won])  # members' new products cost more to make
+    _, first, second = member_pairs(won)
     until = t + params.joint_product_quarters
-    firms.joint_until[win[:, 0], cb] = until
-    firms.joint_until[win[:, 1], ca] = until
-    lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)
-    np.add.at(ledger.codev_completed, (lo, hi), firms.represents[win[:, 0]])
+    firms.joint_until[first, firms.country[second]] = until
+    firms.joint_until[second, firms.country[first]] = until
+    count_pairs(firms, won, ledger.codev_completed)
     programmes.active[fin] = False
-    firms.in_codev[pair.ravel()] = False
+    firms.in_codev[members[present]] = False
 
 
 def _start_programmes(firms, groups, programmes, rules, params, t, rng, ledger) -> None:
@@ -127,44 +140,60 @@ def _start_programmes(firms, groups, programmes, rules, params, t, rng, ledger) 
         return
     c, s, tier = (firms.country[seekers].astype(np.int64), firms.sector[seekers].astype(np.int64),
                   firms.tier[seekers].astype(np.int64))
-    # a partner country among the other producers with firms in the same sector and tier
-    lo_all = groups.start[groups.key(tier[:, None], s[:, None], np.arange(N_COUNTRIES)[None, :])]
-    hi_all = groups.start[groups.key(tier[:, None], s[:, None], np.arange(N_COUNTRIES)[None, :]) + 1]
-    present = (hi_all > lo_all) & (np.arange(N_COUNTRIES)[None, :] != c[:, None])
-    has = present.any(axis=1)
-    pick = np.argmax(np.where(present, rng.random(present.shape), -1.0), axis=1)
-    lo, hi = lo_all[np.arange(len(seekers)), pick], hi_all[np.arange(len(seekers)), pick]
-    pos = lo + np.floor(rng.random(len(seekers)) * np.maximum(hi - lo, 1)).astype(np.int64)
-    partner = np.where(has, groups.order[np.minimum(pos, len(groups.order) - 1)], -1)
-    pc = pick
-    days = np.maximum(rules.licence_days[c, pc], rules.licence_days[pc, c]) * params.taa_factor
-    denial = 1.0 - (1.0 - rules.denial[c, pc]) * (1.0 - rules.denial[pc, c])
-    funded = 0.5 * (rules.codev_support[c, pc] + rules.codev_support[pc, c])  # mean co-funding share
+    countries = np.arange(N_COUNTRIES)
+    # each other country with firms in the seeker's sector and tier offers one firm, drawn uniformly from it
+    lo_all = groups.start[groups.key(tier[:, None], s[:, None], countries[None, :])]
+    hi_all = groups.start[groups.key(tier[:, None], s[:, None], countries[None, :]) + 1]
+    present = (hi_all > lo_all) & (countries[None, :] != c[:, None])
+    pos = lo_all + np.floor(rng.random(present.shape) * np.maximum(hi_all - lo_all, 1)).astype(np.int64)
+    candidate = np.where(present, groups.order[np.minimum(pos, len(groups.order) - 1)], -1)
+    # the first partner's country is drawn uniformly among them; each other one joins with probability
+    # codev_join; every member's commitment is deterred by licence delay toward the seeker and the unfunded
+    # cost, and the pair may be denied
+    first = np.argmax(np.where(present, rng.random(present.shape), -1.0), axis=1)
+    invited = present & ((countries[None, :] == first[:, None]) | (rng.random(present.shape) < params.codev_join))
+    days = np.maximum(rules.licence_days[c[:, None], countries[None, :]],
+                      rules.licence_days[countries[None, :], c[:, None]]) * params.taa_factor
+    denial = 1.0 - (1.0 - rules.denial[c[:, None], countries[None, :]]) * (
+        1.0 - rules.denial[countries[None, :], c[:, None]])
+    support_out = rules.codev_support[c[:, None], countries[None, :]]  # the seeker's government toward each
+    support_in = rules.codev_support[countries[None, :], c[:, None]]  # each one's government toward the seeker
+    funded = 0.5 * (support_out + support_in)
     willing = np.exp(-days / params.deterrence_days) * (1.0 - params.codev_cost_weight * (1.0 - funded))
-    go = has & (rng.random(len(seekers)) < willing)
-    go &= partner >= 0
-    go[go] &= firms.active[partner[go]] & ~firms.in_codev[partner[go]]
-    denied = go & (rng.random(len(seekers)) < denial)
-    np.add.at(ledger.codev_denied, (np.minimum(c, pc)[denied], np.maximum(c, pc)[denied]),
-              firms.represents[seekers[denied]])
-    go &= ~denied
+    joins = invited & (rng.random(present.shape) < willing)
+    joins &= firms.active[np.maximum(candidate, 0)] & ~firms.in_codev[np.maximum(candidate, 0)] & (candidate >= 0)
+    denied = joins & (rng.random(present.shape) < denial)
+    d_seeker, d_country = np.nonzero(denied)
+    np.add.at(ledger.codev_denied, (np.minimum(c[d_seeker], d_country), np.maximum(c[d_seeker], d_country)),
+              firms.represents[seekers[d_seeker]])
+    joins &= ~denied
     taken: set[int] = set()
-    chosen = []
-    for i in np.flatnonzero(go):  # at most a few hundred a quarter: one firm, one programme
-        first, second = int(seekers[i]), int(partner[i])
-        if first not in taken and second not in taken:
-            taken.update((first, second))
-            chosen.append(i)
-    if not chosen:
+    rows, member_rows = [], []
+    for i in np.flatnonzero(joins[np.arange(len(seekers)), first]):  # a few hundred a quarter at most
+        group = [int(seekers[i]), *(int(candidate[i, k]) for k in np.flatnonzero(joins[i]))]
+        if taken.isdisjoint(group):  # one firm, one programme
+            taken.update(group)
+            rows.append(i)
+            member_rows.append(group + [-1] * (N_COUNTRIES - len(group)))
+    if not rows:
         return
-    keep = np.array(chosen)
-    a, b = seekers[keep], partner[keep]
-    quarters = params.codev_quarters + np.ceil(days[keep] / DAYS_PER_QUARTER).astype(np.int64)
-    share = math.sqrt(N_PARTNERS) / N_PARTNERS
-    rev = np.maximum(firms.revenue_ema[np.stack([a, b], axis=1)], 0.0)
-    cost = params.codev_cost * rev * share / quarters[:, None]
-    support = np.stack([rules.codev_support[c[keep], pc[keep]], rules.codev_support[pc[keep], c[keep]]], axis=1)
-    programmes.add(a, b, t + quarters, cost, support)
-    firms.in_codev[a] = True
-    firms.in_codev[b] = True
-    np.add.at(ledger.codev_started, (np.minimum(c, pc)[keep], np.maximum(c, pc)[keep]), firms.represents[a])
+    keep = np.array(rows)
+    members = np.array(member_rows, dtype=np.int64)
+    in_programme = members >= 0
+    size = in_programme.sum(axis=1)
+    member_country = np.where(in_programme, firms.country[np.maximum(members, 0)], -1)
+    member_days = np.where(joins[keep], days[keep], 0.0).max(axis=1)
+    quarters = params.codev_quarters + np.ceil(member_days / DAYS_PER_QUARTER).astype(np.int64)
+    share = np.sqrt(size) / size  # the sqrt(N) rule: N members pay sqrt(N) national programmes between them
+    revenue = np.where(in_programme, np.maximum(firms.revenue_ema[np.maximum(members, 0)], 0.0), 0.0)
+    cost = params.codev_cost * revenue * (share / quarters)[:, None]
+    # a member's government co-funds it at its mean support toward the other members' countries
+    support = np.zeros(members.shape)
+    for k in range(N_COUNTRIES):
+        for other in range(N_COUNTRIES):
+            both = in_programme[:, k] & in_programme[:, other] & (k != other)
+            support[both, k] += rules.codev_support[member_country[both, k], member_country[both, other]]
+    support = np.where(in_programme, support / np.maximum(size - 1, 1)[:, None], 0.0)
+    programmes.add(members, t + quarters, cost, support)
+    firms.in_codev[members[in_programme]] = True
+    count_pairs(firms, members, ledger.codev_started)

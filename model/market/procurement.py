@@ -130,17 +130,18 @@ def procure(firms: FirmTable, rules: Rules, sector_budget: np.ndarray, supply_fa
     receipt = units * seller[tender, j]
     _book_awards(firms, ledger, win, who, sector[tender], v, units, receipt, units * price[tender, j])
     return Awards(firm=win, buyer=who, value=v, receipt=receipt, units=units, offset=offset_rate[tender, j] * v,
-                  partner=joint_partner(firms, win, t), content_bound=(waived & passes)[tender, j])
+                  partner=joint_partner(firms, win, t, rng), content_bound=(waived & passes)[tender, j])
 
 
-def joint_partner(firms: FirmTable, rows: np.ndarray, t: int) -> np.ndarray:
-    """The country of each prime's latest joint programme whose product it still makes, or -1: a joint product
-    is made by each partner for its own and third markets, with the other partner's workshare (F-35-like),
-    not sold into the partner's market by the foreign partner."""
+def joint_partner(firms: FirmTable, rows: np.ndarray, t: int, rng: np.random.Generator) -> np.ndarray:
+    """For each prime, a country whose suppliers get the workshare of its joint product, drawn uniformly among
+    the countries of the programmes whose product it still makes, or -1: a joint product is made by each
+    member for its own and third markets, with the others' workshare (F-35-like), not sold into a partner's
+    market by a foreign member."""
     until = firms.joint_until[rows]
-    latest = np.argmax(until, axis=1)
-    last = until[np.arange(len(rows)), latest]
-    return np.where((last != NO_PROGRAMME) & (last >= t), latest, -1)
+    current = (until != NO_PROGRAMME) & (until >= t)
+    pick = np.argmax(np.where(current, rng.random(current.shape), -1.0), axis=1)
+    return np.where(current.any(axis=1), pick, -1)
 
 
 def _book_awards(firms: FirmTable, ledger: Ledger, win: np.ndarray, who: np.ndarray, sector: np.ndarray,

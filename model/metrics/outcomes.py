@@ -23,7 +23,7 @@ from model.common.countries import (
 from model.common.quarters import START_YEAR, quarter_label
 from model.market.bidding import prime_cost
 from model.market.firms import FirmTable
-from model.market.innovation import Programmes
+from model.market.innovation import Programmes, count_pairs
 from model.market.ledger import Ledger
 from model.policy.params import Params
 from model.policy.rules import Rules
@@ -176,9 +176,7 @@ def codev_pairs(m: ModelState) -> dict[str, dict[str, int]]:
     """Active and completed joint programmes by country pair (pairs with none are left out)."""
     f, p = m.firms, m.programmes
     active = np.zeros((N_COUNTRIES, N_COUNTRIES))
-    live = p.active
-    ca, cb = f.country[p.a[live]], f.country[p.b[live]]
-    np.add.at(active, (np.minimum(ca, cb), np.maximum(ca, cb)), f.represents[p.a[live]])
+    count_pairs(f, p.members[p.active], active)
     out = {}
     done = m.ledger.codev_completed
     for i in range(N_COUNTRIES):
@@ -191,7 +189,7 @@ def codev_pairs(m: ModelState) -> dict[str, dict[str, int]]:
 
 def codev_active(m: ModelState) -> int:
     """Joint programmes under way, in real firms' programmes (ledger.py)."""
-    return round(m.firms.represents[m.programmes.a[m.programmes.active]].sum())
+    return round(m.firms.represents[m.programmes.members[m.programmes.active, 0]].sum())
 
 
 def codev_completed(m: ModelState) -> int:

@@ -86,6 +86,9 @@ class Params:
     seek_supplier: float = _p(0.006, 0.0, 1.0, "quarterly probability a supplier looks for a foreign partner (tuned)")
     deterrence_days: float = _p(90.0, 1.0, 3650.0, "licence delay (days) at which firms give up on e^-1 of "
                                                    "partnerships (tuned)")
+    codev_join: float = _p(0.1, 0.0, 1.0, "probability that a firm of each further country with firms in the sector "
+                           "is invited into a seeker's programme, beside its first partner (assumption; most "
+                           "programmes are bilateral, a few multinational like the F-35 or AUKUS, sources §3.6)")
     codev_quarters: int = _p(12, 1, 80, "duration of a joint programme before licence delay (assumption)")
     codev_cost_weight: float = _p(0.5, 0.0, 1.0, "share of seekers an unfunded programme's cost deters (co-funding "
                                   "removes the deterrent in proportion; assumption)")
