@@ -6,12 +6,16 @@ Every user error ends in one line on stderr naming what is wrong and what is all
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import ipaddress
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -22,6 +26,9 @@ from model.common.quarters import MAX_YEARS
 from model.policy.scenario import load_scenario, scenario_names
 from model.simulation.model import DEFAULT_FIRM_SCALE
 from model.ui.arguments import Parser, firm_scale, host, int_in
+
+PR_SET_PDEATHSIG = 1  # from linux/prctl.h
+STOP_SECONDS = 10.0  # how long the server may take to stop on SIGTERM before it is killed
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,8 +126,49 @@ def cmd_viz(args: argparse.Namespace) -> int:
     if not _loopback(args.host):
         print(f"ntib: warning: listening on {args.host}: anyone who can reach this machine on port {args.port} "
               "can use the page and make it compute", file=sys.stderr, flush=True)
-    return subprocess.call([sys.executable, "-m", "solara", "run", "model.ui.app", "--host", args.host,
-                            "--port", str(args.port), "--production", "--no-open"])
+    return serve([sys.executable, "-m", "solara", "run", "model.ui.app", "--host", args.host, "--port",
+                  str(args.port), "--production", "--no-open"])
+
+
+def serve(command: list[str]) -> int:
+    """Run the server as a child in a process group of its own, and stop that whole group however this process
+    stops: Ctrl-C, SIGTERM or SIGHUP (each a KeyboardInterrupt here), or, on Linux, a SIGKILL no handler sees.
+    Its own group keeps the terminal's Ctrl-C from reaching the server before we stop it."""
+    from model.runs.experiment import stop_signals_interrupt
+
+    arm = _ends_with(os.getpid())
+    server = subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0,
+                              preexec_fn=arm)  # noqa: PLW1509 - the child only calls prctl and getppid before exec
+    try:
+        with stop_signals_interrupt():
+            return server.wait()
+    finally:
+        _stop_group(server)
+
+
+def _ends_with(parent: int) -> Callable[[], None] | None:
+    """What the server child runs before the server: on Linux, have the kernel kill it when `parent` ends."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork, so the child only calls it
+
+    def arm() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent ended before the request took effect
+            os._exit(1)
+
+    return arm
+
+
+def _stop_group(leader: subprocess.Popen) -> None:
+    """SIGTERM to the leader's process group, SIGKILL to whatever of it is left after it ends or STOP_SECONDS."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(leader.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        leader.wait(STOP_SECONDS)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(leader.pid, signal.SIGKILL)
+    leader.wait()
 
 
 def readable(s: dict) -> str:
