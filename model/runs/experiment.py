@@ -172,6 +172,7 @@ def _end_with_main_process() -> None:
 
 
 def _exit_when_ready(sentinel: int) -> None:
+    """Wait for the main process's end of the pipe to close, then exit at once: a run for a gone sweep is waste."""
     multiprocessing.connection.wait([sentinel])
     os._exit(1)
 

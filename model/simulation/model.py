@@ -73,9 +73,10 @@ class NTIBModel(mesa.Model):
         self.running = self.steps < self.quarters
 
     def _advance_time(self, until: float) -> None:
-        """Mesa's clock, under `step()`, `run_for` and `run_until` alike (one step per time unit), held at the run's
-        last quarter: stepping a finished run changes nothing, so the page's Step and play, which call `step` once
-        per redraw or Render Interval times, cannot run past the end. Mesa itself ignores `running` there."""
+        """Mesa's clock (one step per time unit), under `step()`, `run_for` and `run_until` alike, held at the run's
+        last quarter: stepping a finished run changes nothing, so the page's Step and play, which call `step`
+        Render Interval times a go, cannot run past the end. Mesa's own clock ignores `running` (this overrides
+        its private method; tests/test_run_end.py notices if Mesa changes it)."""
         if self.running:
             super()._advance_time(min(until, self.quarters))
 
