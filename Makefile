@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint calibration validation reliability experiments clean
+.PHONY: demo assets test lint calibration validation reliability experiments clean
 
 $(STAMP): pyproject.toml
 	@PYTHON=$$(scripts/find-python.sh) || exit 1; \
@@ -13,8 +13,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test,lint]'
 	@touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) assets
 	$(VENV)/bin/ntib demo --out out/demo
+
+# Solara's browser files into the venv with npm, so `ntib viz` shows its page with no CDN; without npm or the npm
+# registry the script says so in one line and the page falls back to the CDN, so that failure does not stop demo
+assets: $(STAMP)
+	-$(PY) scripts/solara_assets.py
 
 test: $(STAMP)
 	$(PY) -m pytest

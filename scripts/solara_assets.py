@@ -2,14 +2,15 @@
 
 Solara's server fetches its front end (the Vuetify app, RequireJS, the grid layout, Font Awesome) from a CDN on
 first use and keeps it in <prefix>/share/solara/cdn. A machine that reaches the npm registry but no CDN (CI here)
-gets an empty page without them, so this script fills that cache with `npm pack`. Run it with the venv's Python:
+gets an empty page without them, so this script fills that cache with `npm pack`; `make demo` runs it, and
+`ntib viz` says when the files are missing (model.ui.cli.missing_front_end decides which). Run it with the venv's
+Python:
 
     .venv/bin/python scripts/solara_assets.py
 """
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
@@ -17,20 +18,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-import ipyvue
-import solara
-from solara.server import settings
-
-# What the page loads beyond the template: Mesa's panel grid (solara.GridDraggable) and the icon font.
-EXTRA = ("@widgetti/vue-grid-layout@2.3.13-alpha.2", "font-awesome@4.5.0")
-
-
-def packages() -> list[str]:
-    """npm package specs (name@version) the page template names for this Vue version, plus EXTRA."""
-    template = Path(solara.__file__).parent / "server" / "templates" / "solara.html.j2"
-    named = re.findall(r"\{\{cdn\}\}/((?:@[\w-]+/)?[\w.-]+@\d[\w.-]*)/", template.read_text())
-    app = "solara-vuetify3-app" if ipyvue.__version__.startswith("3") else "solara-vuetify-app"  # as Solara picks
-    return sorted({spec for spec in named if "vuetify" not in spec or f"/{app}@" in spec} | set(EXTRA))
+from model.ui.cli import front_end_cache, missing_front_end
 
 
 def install(spec: str, cache: Path, work: Path) -> None:
@@ -47,15 +35,23 @@ def install(spec: str, cache: Path, work: Path) -> None:
 
 
 def main() -> int:
-    cache = Path(settings.assets.proxy_cache_dir)
+    missing = missing_front_end()
+    if not missing:
+        return 0
     if shutil.which("npm") is None:
-        print("solara_assets: error: npm is not installed (Debian: apt-get install npm)", file=sys.stderr)
+        print("solara_assets: error: npm is not installed (Debian: apt-get install npm); without it the page "
+              "loads its browser files from a CDN", file=sys.stderr)
         return 2
+    cache = front_end_cache()
     with tempfile.TemporaryDirectory() as tmp:
-        for spec in packages():
-            if (cache / spec / "package.json").exists():  # unpacked before (the CDN proxy stores single files)
-                continue
-            install(spec, cache, Path(tmp))
+        for spec in missing:
+            try:
+                install(spec, cache, Path(tmp))
+            except subprocess.CalledProcessError as exc:
+                why = (exc.stderr or "").strip().splitlines()[-1:] or [f"exit status {exc.returncode}"]
+                print(f"solara_assets: error: npm pack {spec} failed ({why[0]}); is the npm registry reachable?",
+                      file=sys.stderr)
+                return 2
             print(f"solara_assets: {spec} -> {cache / spec}")
     return 0
 

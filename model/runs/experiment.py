@@ -14,9 +14,13 @@ import hashlib
 import itertools
 import json
 import multiprocessing
+import multiprocessing.connection
+import os
 import re
 import shutil
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -38,6 +42,7 @@ from model.simulation.model import DEFAULT_FIRM_SCALE
 PRODUCERS = tuple(c for c in COUNTRIES if c != "ROW")
 SCHEDULER = re.compile(r"(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
 FLUSH_SECONDS = 30.0
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,42 @@ def execute(task: Task) -> tuple[dict, pd.DataFrame | None]:
     return row, series
 
 
+@contextlib.contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """Within this block SIGTERM and SIGHUP raise KeyboardInterrupt, as Ctrl-C does, so what an interrupt cleans
+    up (runs finished so far stored, child processes stopped) is cleaned up when a supervisor or a closed terminal
+    stops us too. A signal already ignored (`nohup`) stays ignored; off the main thread, where Python cannot take
+    signals, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    for number, handler in before.items():
+        if handler != signal.SIG_IGN:
+            signal.signal(number, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+
+
+def _end_with_main_process() -> None:
+    """A pool worker's initializer: end this worker the moment the sweep's main process is gone, however it went
+    (SIGKILL included). Otherwise it waits forever on a queue whose other end is dead, and keeps the forkserver
+    and the resource tracker alive with it. The worker's parent is the forkserver, not the main process, so the
+    kernel's parent-death signal cannot stand in; the main process's sentinel is the pipe Python keeps for this."""
+    main = multiprocessing.parent_process()
+    if main is not None:
+        threading.Thread(target=_exit_when_ready, args=(main.sentinel,), name="end-with-main", daemon=True).start()
+
+
+def _exit_when_ready(sentinel: int) -> None:
+    """Wait for the main process's end of the pipe to close, then exit at once: a run for a gone sweep is waste."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
+
+
 class _Serial(cf.Executor):
     """Runs each task when submitted, in this process: one worker, no start-up cost, same code path."""
 
@@ -155,8 +196,17 @@ def executor(workers: int, scheduler: str | None = None) -> Iterator[cf.Executor
             return
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["model.runs.experiment"])
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            yield pool
+        others = set(multiprocessing.active_children())  # a notebook's own processes are not the pool's
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                    initializer=_end_with_main_process) as pool:
+            try:
+                yield pool
+            except BaseException:
+                # Interrupted (or failed): end the runs in flight instead of waiting for them. Waiting can hang for
+                # good (seen when the interrupt came just as the pool started its workers).
+                for worker in set(multiprocessing.active_children()) - others:
+                    worker.terminate()
+                raise
         return
     from distributed import Client, LocalCluster
 
@@ -190,7 +240,8 @@ def run_sweep(sweep: Sweep, store_dir: Path, workers: int = 1, scheduler: str | 
     tasks = plan(sweep)
     new_store = not store_dir.exists()
     try:
-        return _run(sweep, tasks, store_dir, workers, scheduler, chunk, progress)
+        with stop_signals_interrupt():
+            return _run(sweep, tasks, store_dir, workers, scheduler, chunk, progress)
     except InputError:
         if new_store and store_dir.is_dir() and not any(store_dir.glob("runs-*.parquet")):
             shutil.rmtree(store_dir, ignore_errors=True)  # e.g. no Dask scheduler: leave no empty store behind

@@ -6,12 +6,17 @@ Every user error ends in one line on stderr naming what is wrong and what is all
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import ipaddress
 import json
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -22,6 +27,11 @@ from model.common.quarters import MAX_YEARS
 from model.policy.scenario import load_scenario, scenario_names
 from model.simulation.model import DEFAULT_FIRM_SCALE
 from model.ui.arguments import Parser, firm_scale, host, int_in
+
+PR_SET_PDEATHSIG = 1  # from linux/prctl.h
+# What the page loads beyond Solara's template: Mesa's panel grid (solara.GridDraggable) and the icon font.
+FRONT_END_EXTRA = ("@widgetti/vue-grid-layout@2.3.13-alpha.2", "font-awesome@4.5.0")
+STOP_SECONDS = 10.0  # how long the server may take to stop on SIGTERM before it is killed
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,8 +129,75 @@ def cmd_viz(args: argparse.Namespace) -> int:
     if not _loopback(args.host):
         print(f"ntib: warning: listening on {args.host}: anyone who can reach this machine on port {args.port} "
               "can use the page and make it compute", file=sys.stderr, flush=True)
-    return subprocess.call([sys.executable, "-m", "solara", "run", "model.ui.app", "--host", args.host,
-                            "--port", str(args.port), "--production", "--no-open"])
+    if missing_front_end():
+        print("ntib: note: the page's browser files are not stored here, so it loads them from a CDN and stays "
+              "blank without one; make demo (or .venv/bin/python scripts/solara_assets.py) stores them",
+              file=sys.stderr, flush=True)
+    return serve([sys.executable, "-m", "solara", "run", "model.ui.app", "--host", args.host, "--port",
+                  str(args.port), "--production", "--no-open"])
+
+
+def front_end_cache() -> Path:
+    """Solara's asset cache: its server looks there for the page's browser files before asking a CDN."""
+    from solara.server import settings
+
+    return Path(settings.assets.proxy_cache_dir)
+
+
+def missing_front_end() -> list[str]:
+    """npm packages (name@version) of the page's browser files not yet unpacked into Solara's asset cache: those
+    the page template names for the installed Vue version, plus FRONT_END_EXTRA. What the CDN proxy cached on
+    its own counts as missing: it keeps only the files one page asked for."""
+    import ipyvue
+    import solara
+
+    template = Path(solara.__file__).parent / "server" / "templates" / "solara.html.j2"
+    named = re.findall(r"\{\{cdn\}\}/((?:@[\w-]+/)?[\w.-]+@\d[\w.-]*)/", template.read_text())
+    app = "solara-vuetify3-app" if ipyvue.__version__.startswith("3") else "solara-vuetify-app"  # as Solara picks
+    needed = {spec for spec in named if "vuetify" not in spec or f"/{app}@" in spec} | set(FRONT_END_EXTRA)
+    cache = front_end_cache()
+    return sorted(spec for spec in needed if not (cache / spec / "package.json").is_file())
+
+
+def serve(command: list[str]) -> int:
+    """Run the server as a child in a process group of its own, and stop that whole group however this process
+    stops: Ctrl-C, SIGTERM or SIGHUP (each a KeyboardInterrupt here), or, on Linux, a SIGKILL no handler sees.
+    Its own group keeps the terminal's Ctrl-C from reaching the server before we stop it."""
+    from model.runs.experiment import stop_signals_interrupt
+
+    arm = _ends_with(os.getpid())
+    server = subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0,
+                              preexec_fn=arm)  # noqa: PLW1509 - the child only calls prctl and getppid before exec
+    try:
+        with stop_signals_interrupt():
+            return server.wait()
+    finally:
+        _stop_group(server)
+
+
+def _ends_with(parent: int) -> Callable[[], None] | None:
+    """What the server child runs before the server: on Linux, have the kernel kill it when `parent` ends."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork, so the child only calls it
+
+    def arm() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent ended before the request took effect
+            os._exit(1)
+
+    return arm
+
+
+def _stop_group(leader: subprocess.Popen) -> None:
+    """SIGTERM to the leader's process group, SIGKILL to whatever of it is left after it ends or STOP_SECONDS."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(leader.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        leader.wait(STOP_SECONDS)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(leader.pid, signal.SIGKILL)
+    leader.wait()
 
 
 def readable(s: dict) -> str:

@@ -1,0 +1,170 @@
+"""No process outlives its parent: `ntib viz` stopped by SIGTERM, SIGINT, SIGHUP or SIGKILL leaves no server
+behind and frees its port, and a sweep whose main process is killed leaves no worker, forkserver or resource
+tracker. Descendants are recorded from /proc before the kill, so one that escaped its group is still found.
+Every process a test starts is in a session of its own and is killed by process group when the test ends."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GONE_SECONDS = 10.0  # how long the descendants of a killed process may take to end
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from Linux's /proc")
+
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (state, ppid, pgrp, ...), or None once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text.rsplit(")", 1)[1].split()
+
+
+def alive(pid: int) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[0] not in ("Z", "X")
+
+
+def descendants(pid: int) -> set[int]:
+    """Every living process below `pid`, by following parent links through /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) is not None and fields[0] not in ("Z", "X"):
+            parents[int(entry.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def group_of(pid: int) -> int | None:
+    fields = _stat(pid)
+    return None if fields is None else int(fields[2])
+
+
+def in_group(pgid: int) -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir()
+            if p.name.isdigit() and alive(int(p.name)) and group_of(int(p.name)) == pgid]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+    return False
+
+
+def port_free(port: int) -> bool:
+    """Whether a new server could bind the port (with SO_REUSEADDR, as ntib viz and Solara do)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_gone(pids: set[int], seconds: float = GONE_SECONDS) -> set[int]:
+    """The processes of `pids` still alive after up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while (left := {p for p in pids if alive(p)}) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+@contextlib.contextmanager
+def started(command: list[str], folder: Path, **env: str) -> Iterator[subprocess.Popen]:
+    """`command` in a session of its own, output to folder/out.log and folder/err.log; at the end, SIGKILL to its
+    group and to the group of every descendant it has then (a child may have a group of its own)."""
+    with open(folder / "out.log", "w") as out, open(folder / "err.log", "w") as err:
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                start_new_session=True, env={**os.environ, **env})
+    try:
+        yield proc
+    finally:
+        groups = {proc.pid} | {g for p in descendants(proc.pid) if (g := group_of(p)) is not None}
+        for pgid in groups:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
+        proc.wait()
+
+
+# -- ntib viz -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL],
+                         ids=lambda s: s.name)
+def test_viz_stopped_by_a_signal_leaves_no_process_and_frees_its_port(stop, tmp_path):
+    port = free_port()
+    command = [sys.executable, "-m", "model.ui.cli", "viz", "--host", "127.0.0.1", "--port", str(port)]
+    with started(command, tmp_path) as viz:
+        deadline = time.monotonic() + 90
+        while not listening(port):
+            assert viz.poll() is None and time.monotonic() < deadline, (tmp_path / "err.log").read_text()
+            time.sleep(0.2)
+        below = descendants(viz.pid)
+        assert below, "the server runs as a child of ntib viz"
+        groups = {viz.pid} | {group_of(p) for p in below}
+        viz.send_signal(stop)
+        viz.wait(timeout=30)
+        assert wait_gone(below) == set()
+        assert [p for g in groups if g is not None for p in in_group(g)] == []
+        deadline = time.monotonic() + GONE_SECONDS  # the kernel may close a killed process's socket just after
+        while (listening(port) or not port_free(port)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not listening(port) and port_free(port)
+        err = (tmp_path / "err.log").read_text()
+        if stop != signal.SIGKILL:
+            assert viz.returncode == 130 and err.endswith("ntib: interrupted\n")
+
+
+# -- a sweep ------------------------------------------------------------------------------------------
+
+
+def pool_started(main: int) -> bool:
+    """Whether the sweep's process pool is up: the resource tracker, the forkserver and its two workers."""
+    lines = []
+    for pid in descendants(main):
+        with contextlib.suppress(OSError):
+            lines.append(Path(f"/proc/{pid}/cmdline").read_bytes())
+    return (sum(b"resource_tracker" in line for line in lines) == 1
+            and sum(b"forkserver" in line for line in lines) >= 3)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+def test_a_killed_sweep_leaves_no_worker_forkserver_or_resource_tracker(stop, tmp_path):
+    command = [sys.executable, str(ROOT / "experiments" / "preference_sweep.py"), "--runs", "2", "--seeds", "50",
+               "--years", "2", "--workers", "2", "--quiet", "--out", str(tmp_path / "out")]
+    with started(command, tmp_path) as sweep:
+        deadline = time.monotonic() + 90
+        while not pool_started(sweep.pid):
+            assert sweep.poll() is None and time.monotonic() < deadline, (tmp_path / "err.log").read_text()
+            time.sleep(0.05)
+        below = descendants(sweep.pid)
+        sweep.send_signal(stop)
+        sweep.wait(timeout=30)
+        assert wait_gone(below) == set()
+        assert in_group(sweep.pid) == []
+        if stop == signal.SIGTERM:  # like Ctrl-C: what finished is stored, and the script says so in one line
+            assert sweep.returncode == 130
+            assert "interrupted; the runs finished so far are stored" in (tmp_path / "err.log").read_text()
