@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.common.errors import InputError
+from model.common.errors import InputError, warn
 from model.common.quarters import MAX_YEARS
 from model.policy.scenario import load_scenario, scenario_names
 from model.simulation.model import DEFAULT_FIRM_SCALE
@@ -127,8 +127,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else f"[{args.host}]" if ":" in args.host else args.host
     print(f"open http://{shown}:{args.port}  (Ctrl-C stops the server)", flush=True)
     if not _loopback(args.host):
-        print(f"ntib: warning: listening on {args.host}: anyone who can reach this machine on port {args.port} "
-              "can use the page and make it compute", file=sys.stderr, flush=True)
+        warn(f"listening on {args.host}: anyone who can reach this machine on port {args.port} can use the page "
+             "and make it compute")
     if missing_front_end():
         print("ntib: note: the page's browser files are not stored here, so it loads them from a CDN and stays "
               "blank without one; make demo (or .venv/bin/python scripts/solara_assets.py) stores them",
