@@ -10,13 +10,16 @@ import contextlib
 import ctypes
 import ipaddress
 import json
+import math
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -200,20 +203,72 @@ def _stop_group(leader: subprocess.Popen) -> None:
     leader.wait()
 
 
+@dataclass(frozen=True)
+class Column:
+    """A column of the readable run table: its header and unit, the run-summary entry it shows (by country), how
+    a value prints, and why a value can be undefined (None in the summary), said in a footnote under the table."""
+
+    header: str
+    unit: str
+    key: str
+    show: Callable[[float], str]
+    undefined: Callable[[str], str]
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.1f}"
+
+
+def _bought_nothing(_country: str) -> str:
+    return "it bought no end items in the run"
+
+
+TABLE = (
+    Column("foreign", "% of buys", "foreign_share", _percent, _bought_nothing),
+    Column("to-US", "% of buys", "us_share", _percent,
+           lambda c: "what the US buys from US firms is its home share (100 % less foreign)" if c == "USA"
+           else _bought_nothing(c)),
+    Column("tech", "2025 US = 1", "tech", "{:.3f}".format, lambda _c: "it has no active firms at the end"),
+    Column("unit cost", "2025Q1 = 1", "unit_cost_index", "{:.3f}".format,
+           lambda _c: "it has no active primes at the start or at the end"),
+    Column("firms", "sampled", "firms_active", "{:d}".format, lambda _c: "it has no firms"),
+    Column("HHI", "0-1", "hhi", "{:.2f}".format, lambda _c: "its primes won no end-item awards in the run"),
+)
+LEGEND = ("foreign, to-US: share of the country's end-item purchases over the run won by foreign and by US primes; "
+          "tech: mean quality of its active firms at the end; unit cost: its primes' cost per unit of capability; "
+          "firms: sampled active firms; HHI: concentration of its primes' awards within sectors (1 = one prime)")
+
+
+def _defined(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
 def readable(s: dict) -> str:
-    """A short terminal summary of one run."""
-    pct = lambda v: "  n/a" if v is None else f"{100 * v:5.1f}%"  # noqa: E731
+    """A short terminal summary of one run: each column says its unit, and an undefined value prints as n/a with
+    a footnote saying why."""
+    countries = list(s["firms_active"])
+    cells = [[column.show(value) if _defined(value := s[column.key].get(c)) else "n/a"
+              for column in TABLE] for c in countries]
+    widths = [max(len(column.header), len(column.unit), *(len(row[i]) for row in cells))
+              for i, column in enumerate(TABLE)]
+    line = lambda first, texts: "  ".join([f"{first:7s}", *(t.rjust(w) for t, w in zip(texts, widths))])  # noqa: E731
+    index = s["integration_index"]
+    integration = f"{_percent(index)} %" if _defined(index) else "n/a"
     lines = [f"scenario {s['scenario']}  seed {s['seed']}  {s['start']}-{s['end']}  firm_scale {s['firm_scale']}",
-             f"integration index, whole run {pct(s['integration_index'])}   sampled firms "
-             f"{sum(s['firms_active'].values())}",
-             "", "country  foreign  to-US   tech  unit-cost  firms   HHI"]
-    lines += [f"{c:7s} {pct(s['foreign_share'].get(c))} {pct(s['us_share'].get(c, None))}"
-              f" {s['tech'][c] or float('nan'):6.3f} {s['unit_cost_index'][c] or float('nan'):9.3f}"
-              f" {s['firms_active'][c]:6d} {s['hhi'][c] or float('nan'):5.2f}" for c in s["firms_active"]]
+             f"integration index, whole run: {integration} (Five Eyes procurement won by another Five Eyes country)",
+             f"sampled firms active at the end: {sum(s['firms_active'].values())}",
+             "", line("country", [column.header for column in TABLE]), line("", [column.unit for column in TABLE])]
+    lines += [line(c, row) for c, row in zip(countries, cells)]
+    for i, column in enumerate(TABLE):
+        for c, row in zip(countries, cells):
+            if row[i] == "n/a":
+                lines.append(f"n/a: {column.header} of {c}: {column.undefined(c)}")
+    lines += ["", *textwrap.wrap(LEGEND, 116)]
     pairs = ", ".join(f"{k} {v['active']}+{v['completed']}" for k, v in s["codev_pairs"].items()) or "none"
-    lines += ["", f"co-development (active+completed): {pairs}",
-              f"money: governments paid {s['money']['government_paid']:.1f}, firms received "
-              f"{s['money']['firms_received']:.1f}, tariffs {s['money']['tariff_revenue']:.1f} (US$bn)"]
+    money, years = s["money"], s["years"]
+    lines += ["", f"joint programmes (active at the end + completed): {pairs}",
+              f"money, US$bn a year over the run: governments paid {money['government_paid'] / years:.1f}, firms "
+              f"received {money['firms_received'] / years:.1f}, tariffs {money['tariff_revenue'] / years:.1f}"]
     return "\n".join(lines)
 
 
