@@ -34,6 +34,7 @@ from model.ui.arguments import Parser, firm_scale, host, int_in
 PR_SET_PDEATHSIG = 1  # from linux/prctl.h
 # What the page loads beyond Solara's template: Mesa's panel grid (solara.GridDraggable) and the icon font.
 FRONT_END_EXTRA = ("@widgetti/vue-grid-layout@2.3.13-alpha.2", "font-awesome@4.5.0")
+WRITER = "ntib run"  # the manifest's `written_by`: how a later run knows an --out folder's files are its own
 STOP_SECONDS = 10.0  # how long the server may take to stop on SIGTERM before it is killed
 
 
@@ -51,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a lever or parameter, e.g. USA.preference_margin=0.2 (repeatable)")
     run.add_argument("--out", type=Path, help="folder for the time series, summary, manifest and figures")
+    run.add_argument("--force", action="store_true",
+                     help="write into an --out folder that holds other files, beside them (never replacing one "
+                          "this tool did not write)")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of the readable summary")
 
     sub.add_parser("scenarios", help="list the named scenarios")
@@ -85,25 +89,32 @@ def cmd_scenarios() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from model.runs.output import manifest, staged, writable_dir, write_json
+    from model.runs.output import checksums, foreign_entries, manifest, own_files, staged, writable_dir, write_json
     from model.runs.single import run_one
     from model.ui.figures import standard_figures
 
     spec = load_scenario(args.scenario, args.set)
+    replaceable: set[str] = set()
     if args.out is not None:
-        if (args.out / "manifest.json").is_file():
-            print(f"ntib: warning: --out {args.out} holds an earlier result; its files will be replaced",
-                  file=sys.stderr)
         writable_dir(args.out)
+        replaceable = own_files(args.out, WRITER)
+        others = foreign_entries(args.out, replaceable)
+        if others and not args.force:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            raise InputError(f"--out {args.out} holds what {WRITER} did not write ({shown}); expected an empty "
+                             f"folder or an earlier {WRITER} result, or --force to add this run's files beside them")
+        if replaceable and not others:
+            warn(f"--out {args.out} holds an earlier result; its files will be replaced")
     summary, ts, flows = run_one(spec, args.seed, args.years, args.firm_scale)
     if args.out is not None:
-        with staged(args.out) as tmp:
+        with staged(args.out, replaceable) as tmp:
             write_json(tmp / "summary.json", summary)
             ts.to_csv(tmp / "timeseries.csv", index=False)
             standard_figures(ts.assign(scenario=spec.name, seed=args.seed), {spec.name: flows}, args.years, tmp)
             write_json(tmp / "manifest.json", manifest(
-                scenario=spec.name, scenario_source=spec.source, overrides=args.set, seed=args.seed,
-                years=args.years, firm_scale=args.firm_scale, params=spec.params))
+                written_by=WRITER, scenario=spec.name, scenario_source=spec.source, overrides=args.set,
+                seed=args.seed, years=args.years, firm_scale=args.firm_scale, params=spec.params,
+                files=checksums(tmp)))
     if args.json:
         print(json.dumps(summary, allow_nan=False))
     else:
