@@ -28,7 +28,7 @@ import numpy as np
 from model.common.errors import InputError, warn
 from model.common.quarters import MAX_YEARS
 from model.policy.scenario import load_scenario, scenario_names
-from model.simulation.model import DEFAULT_FIRM_SCALE
+from model.simulation.model import DEFAULT_FIRM_SCALE, DEFAULT_SEED
 from model.ui.arguments import Parser, firm_scale, host, int_in
 
 PR_SET_PDEATHSIG = 1  # from linux/prctl.h
@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one scenario and print its outcomes")
     run.add_argument("--scenario", default="status_quo", help="a named scenario or a TOML file (default status_quo)")
     run.add_argument("--years", type=int_in(1, MAX_YEARS), default=20, help="run length in years (default 20)")
-    run.add_argument("--seed", type=int_in(0, 2**32 - 1), default=1, help="random seed (default 1)")
+    run.add_argument("--seed", type=int_in(0, 2**32 - 1), default=DEFAULT_SEED,
+                     help=f"random seed (default {DEFAULT_SEED})")
     run.add_argument("--firm-scale", type=firm_scale, default=DEFAULT_FIRM_SCALE,
                      help=f"share of the real firm population (default {DEFAULT_FIRM_SCALE}; 1 = about 124,000 firms)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
