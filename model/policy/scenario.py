@@ -1,4 +1,5 @@
-"""Scenario files: load a named or user TOML file, apply --set overrides, validate, and resolve schedules.
+"""Scenario files: load a named or user TOML file, apply --set overrides, validate, and resolve schedules;
+warn about an override that changes nothing (model.policy.no_effect).
 
 A scenario may `extends` another (deep merge: tables merge, everything else is replaced), so a user copies a
 shipped file, or writes three lines on top of one. Every error names the file, the key and what is allowed.
