@@ -1,10 +1,13 @@
 """The ntib command end to end, as a user runs it: output contract, reproducibility, errors, atomic --out."""
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
+
+from model.ui.cli import readable
 
 NTIB = [sys.executable, "-m", "model.ui.cli"]
 
@@ -106,3 +109,30 @@ def test_out_over_an_earlier_result_warns(tmp_path):
     assert first.returncode == 0 and "warning" not in first.stderr
     again = ntib("run", "--years", "1", "--out", str(tmp_path / "res"))
     assert again.returncode == 0 and "holds an earlier result; its files will be replaced" in again.stderr
+
+
+def test_readable_table_gives_every_unit_and_says_why_a_value_is_undefined():
+    summary = json.loads(ntib("run", "--years", "1", "--json").stdout)
+    summary["hhi"]["NZL"] = None  # as the summary stores NaN: New Zealand's primes won no awards
+    summary["tech"]["EUR"] = float("nan")
+    text = readable(summary)
+    lines = text.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("country"))
+    assert lines[header].split() == ["country", "foreign", "to-US", "tech", "unit", "cost", "firms", "HHI"]
+    assert lines[header + 1].split() == ["%", "of", "buys", "%", "of", "buys", "2025", "US", "=", "1", "2025Q1", "=",
+                                         "1", "sampled", "0-1"]
+    rows = {line.split()[0]: line.split() for line in lines[header + 2: header + 8]}
+    assert rows["GBR"][1] == f"{100 * summary['foreign_share']['GBR']:.1f}"
+    assert rows["NZL"][-1] == "n/a" and rows["EUR"][3] == "n/a" and rows["USA"][2] == "n/a"
+    assert "n/a: HHI of NZL: its primes won no end-item awards in the run" in lines
+    assert "n/a: tech of EUR: it has no active firms at the end" in lines
+    assert any(line.startswith("n/a: to-US of USA: ") for line in lines)
+    assert not re.search(r"\bnan\b", text, re.IGNORECASE)
+    paid = next(line for line in lines if line.startswith("money, US$bn a year"))
+    assert f"governments paid {summary['money']['government_paid'] / summary['years']:.1f}," in paid
+
+
+def test_readable_run_prints_no_nan():
+    out = ntib("run", "--years", "1")
+    assert out.returncode == 0 and "% of buys" in out.stdout and "2025Q1 = 1" in out.stdout
+    assert not re.search(r"\bnan\b", out.stdout, re.IGNORECASE)

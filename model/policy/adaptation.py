@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from model.common.countries import FIVE_EYES_MASK, C
+from model.common.countries import FIVE_EYES, FIVE_EYES_MASK, C
 from model.common.errors import InputError
 from model.common.validation import number
 
@@ -55,6 +55,12 @@ class Adaptation:
 
     mode: str = "static"
     settings: dict[str, float] = field(default_factory=dict)
+
+
+def adapts(code: str, adaptation: Adaptation) -> bool:
+    """Whether a government's levers move during a run: only Five Eyes governments adapt (the EUR and ROW blocs
+    keep their rules fixed), and only in a mode other than static."""
+    return code in FIVE_EYES and adaptation.mode != "static"
 
 
 def parse_adaptation(value: object, where: str) -> Adaptation:

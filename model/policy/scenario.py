@@ -1,4 +1,5 @@
-"""Scenario files: load a named or user TOML file, apply --set overrides, validate, and resolve schedules.
+"""Scenario files: load a named or user TOML file, apply --set overrides, validate, and resolve schedules;
+warn about an override that changes nothing (model.policy.no_effect).
 
 A scenario may `extends` another (deep merge: tables merge, everything else is replaced), so a user copies a
 shipped file, or writes three lines on top of one. Every error names the file, the key and what is allowed.
@@ -6,6 +7,7 @@ shipped file, or writes three lines on top of one. Every error names the file, t
 
 from __future__ import annotations
 
+import copy
 import re
 import tomllib
 from collections.abc import Sequence
@@ -16,10 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from model.common.countries import COUNTRIES, FIVE_EYES, N_COUNTRIES, SECTORS, C
-from model.common.errors import InputError
+from model.common.errors import InputError, warn
 from model.common.quarters import MAX_YEARS, START_YEAR
 from model.common.validation import codes, number
 from model.policy.levers import LEVERS, Policy
+from model.policy.no_effect import why_no_effect
 from model.policy.params import Params
 
 TOP_KEYS = {"name", "description", "extends", "alliance", "budgets", "shocks", "params", *COUNTRIES}
@@ -196,16 +199,59 @@ def _params(table, where: str) -> Params:
         raise InputError(f"{where}: {exc}") from None
 
 
-def load_scenario(name_or_path: str, overrides: Sequence[str] = ()) -> ScenarioSpec:
-    """Read, merge, override and validate a scenario; raise InputError naming the file and key on any fault."""
+def load_scenario(name_or_path: str, overrides: Sequence[str] = (), warn_unchanged: bool = True) -> ScenarioSpec:
+    """Read, merge, override and validate a scenario; raise InputError naming the file and key on any fault.
+
+    Unless `warn_unchanged` is false, warn (one line each) about an override that changes nothing
+    (model.policy.no_effect). A sweep turns that off: its grid puts the base value among its points on purpose.
+    """
     raw, where = _resolve(name_or_path)
-    for assignment in overrides:
-        path, value = parse_set(assignment)
-        if path[0] == "extends":
-            raise InputError(f"--set {assignment}: extends cannot be set on the command line; expected a lever, "
-                             "table or parameter (choose the base scenario with --scenario)")
-        _set_path(raw, path, value, assignment)
-        where = f"{where} (with --set)" if "--set" not in where else where
+    assignments = [_assignment(text) for text in overrides]
+    spec = _build(_overridden(raw, assignments), f"{where} (with --set)" if assignments else where, name_or_path)
+    if warn_unchanged:
+        for text, why in _without_effect(raw, where, name_or_path, assignments, spec):
+            warn(f"--set {text} changes nothing: {why}")
+    return spec
+
+
+def _assignment(text: str) -> tuple[str, list[str], object]:
+    """One --set, parsed: its text, key path and value."""
+    path, value = parse_set(text)
+    if path[0] == "extends":
+        raise InputError(f"--set {text}: extends cannot be set on the command line; expected a lever, "
+                         "table or parameter (choose the base scenario with --scenario)")
+    return text, path, value
+
+
+def _overridden(raw: dict, assignments: Sequence[tuple[str, list[str], object]]) -> dict:
+    """A copy of the resolved scenario with the assignments applied in order."""
+    out = copy.deepcopy(raw)
+    for text, path, value in assignments:
+        _set_path(out, path, copy.deepcopy(value), text)
+    return out
+
+
+def _without_effect(raw: dict, where: str, name_or_path: str, assignments: list[tuple[str, list[str], object]],
+                    spec: ScenarioSpec) -> list[tuple[str, str]]:
+    """(override, why) for each override that changes nothing, judged against the scenario with the overrides
+    before it. Overrides are checked one at a time, so an intermediate scenario may not validate (an override
+    that needs a later one); those overrides are not judged."""
+    stages: list[ScenarioSpec | None] = []
+    for k in range(len(assignments)):
+        try:
+            stages.append(_build(_overridden(raw, assignments[:k]), where, name_or_path))
+        except InputError:
+            stages.append(None)
+    stages.append(spec)
+    out = []
+    for (text, _, _), before, after in zip(assignments, stages, stages[1:]):
+        if before is not None and after is not None and (why := why_no_effect(before, after)):
+            out.append((text, why))
+    return out
+
+
+def _build(raw: dict, where: str, name_or_path: str) -> ScenarioSpec:
+    """Validate a resolved scenario and turn it into a ScenarioSpec."""
     _check_keys(raw, TOP_KEYS, where)
     name = raw.get("name", Path(name_or_path).stem)
     description = raw.get("description", "")

@@ -97,7 +97,7 @@ def plan(sweep: Sweep) -> list[Task]:
     """Validate every point (a bad lever stops the sweep before any run) and key every run."""
     tasks = []
     for i, p in enumerate(sweep.points):
-        spec = load_scenario(p.scenario, list(p.overrides))
+        spec = load_scenario(p.scenario, list(p.overrides), warn_unchanged=False)
         resolved = json.dumps(spec.raw, sort_keys=True, default=str)
         for seed in sweep.seeds:
             ident = json.dumps([spec.name, resolved, seed, sweep.years, sweep.firm_scale])

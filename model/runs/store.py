@@ -32,7 +32,6 @@ import json
 import os
 import re
 import stat
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -41,7 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from model.common.errors import InputError
+from model.common.errors import InputError, warn
 from model.runs.output import git_commit, manifest, write_json
 
 PART = re.compile(r"(runs|series|record)-(\d{5,})\.(parquet|json)")
@@ -92,10 +91,6 @@ def free_path(folder: Path, name: str) -> Path:
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' * (count != 1)}"
-
-
-def warn(message: str) -> None:
-    print(f"ntib: warning: {message}", file=sys.stderr)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from typing import Protocol
 import mesa
 import numpy as np
 
-from model.common.countries import COUNTRIES, FIVE_EYES, SECTORS, TIERS, C
+from model.common.countries import COUNTRIES, SECTORS, TIERS, C
 from model.market.firms import FirmTable
-from model.policy.adaptation import Observation, Reaction
+from model.policy.adaptation import Observation, Reaction, adapts
 from model.policy.levers import Policy
 
 
@@ -75,14 +75,13 @@ class Government(mesa.Agent):
         super().__init__(model)
         self.code = code
         self.index = C[code]
-        self.external = code not in FIVE_EYES
         self.policy = policy.copy()
         self._schedule = list(schedule)
         self._reaction = Reaction(self.index)
 
     @property
     def adaptive(self) -> bool:
-        return not self.external and self.policy.adaptation.mode != "static"
+        return adapts(self.code, self.policy.adaptation)
 
     def apply_schedule(self, t: int, where: str) -> bool:
         """Put into force the schedule entries due at quarter t; True if any did."""

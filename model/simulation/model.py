@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict, Unpack
 
 import mesa
 import numpy as np
 import pandas as pd
 
 from model.common.countries import COUNTRIES, N_COUNTRIES, N_SECTORS
+from model.common.errors import InputError
 from model.common.quarters import quarter_label
 from model.data.country_data import country_data
 from model.market.demography import entrants, exits
@@ -25,6 +27,31 @@ from model.policy.scenario import ScenarioSpec, load_scenario
 from model.simulation.agents import Firm, Government
 
 DEFAULT_FIRM_SCALE = 0.012  # about 1,600 firms; 1.0 is the full population of about 124,000
+DEFAULT_SEED = 1
+
+
+def run_seed(rng: object, seed: object) -> int:
+    """The one seed of a run from NTIBModel's `rng` and `seed` keywords, two names for it (either, or both if
+    equal); DEFAULT_SEED when neither is given. A whole number from 0, so a run can be recorded and repeated."""
+    given: set[int] = set()
+    for value in (rng, seed):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+            raise InputError(f"seed: expected a whole number from 0, got {value!r}")
+        given.add(int(value))
+    if len(given) > 1:
+        raise InputError(f"seed {seed} and rng {rng}: two names for the one seed; expected one of them, or the same "
+                         "value in both")
+    return given.pop() if given else DEFAULT_SEED
+
+
+class SeedKeyword(TypedDict, total=False):
+    """NTIBModel's `seed`, a keyword kept out of its signature on purpose: mesa.batch_run gives its own `rng`
+    values (None unless set) to a parameter named `seed` when a model's signature has one, replacing the seeds
+    a user lists in `parameters`."""
+
+    seed: int
 
 
 class NTIBModel(mesa.Model):
@@ -32,10 +59,11 @@ class NTIBModel(mesa.Model):
 
     Args:
         scenario: a shipped scenario name, a TOML path, or a loaded ScenarioSpec.
-        seed: seed of the model's one random generator (one seed, one history).
         years: run length; the run starts in 2025Q1.
         firm_scale: share of the real firm population to simulate (primes are always the real handful).
         overrides: --set style 'key=value' assignments applied to the scenario before validation.
+        rng: the seed under Mesa's name for it, as mesa.batch_run(..., rng=[1, 2]) passes it.
+        seed: seed of the model's one random generator (one seed, one history; 1 unless seed or rng is given).
     """
 
     # The methods `quarter` calls, one per phase: the supported hook for timing them (benchmarks/run.py wraps
@@ -43,8 +71,13 @@ class NTIBModel(mesa.Model):
     PHASES = ("update_policies", "budgets", "group_firms", "procure", "source", "produce", "research", "codevelop",
               "close_accounts", "renew_population")
 
-    def __init__(self, scenario: str | ScenarioSpec = "status_quo", seed: int = 1, years: int = 20,
-                 firm_scale: float = DEFAULT_FIRM_SCALE, overrides: Sequence[str] = ()) -> None:
+    def __init__(self, scenario: str | ScenarioSpec = "status_quo", *, years: int = 20,
+                 firm_scale: float = DEFAULT_FIRM_SCALE, overrides: Sequence[str] = (), rng: int | None = None,
+                 **options: Unpack[SeedKeyword]) -> None:
+        unknown = sorted(set(options) - {"seed"})  # `**options` takes any keyword: a misspelt one stops here
+        if unknown:
+            raise TypeError(f"NTIBModel() got an unexpected keyword argument '{unknown[0]}'")
+        seed = run_seed(rng, options.get("seed"))
         spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario, list(overrides))
         super().__init__(rng=seed)
         self.spec, self.seed, self.years, self.firm_scale = spec, seed, years, firm_scale

@@ -12,7 +12,7 @@ from mesa.visualization import SolaraViz
 
 from model.policy.knobs import ADAPTATION_MODES, adaptation_overrides, knob_overrides
 from model.policy.scenario import scenario_names
-from model.simulation.model import DEFAULT_FIRM_SCALE, NTIBModel
+from model.simulation.model import DEFAULT_FIRM_SCALE, DEFAULT_SEED, NTIBModel
 from model.ui.viz import PANELS
 
 SCENARIO_VALUE = "scenario"  # a select left here keeps what the scenario file says
@@ -38,7 +38,7 @@ class ExploreModel(NTIBModel):
     """NTIBModel built from the sidebar's keyword arguments, as SolaraViz's Reset passes them. The scenario comes
     in as `scenario_name`: Reset would replace an argument called `scenario` with a Mesa Scenario object."""
 
-    def __init__(self, scenario_name: str = "status_quo", seed: int = 1, years: int = 20,
+    def __init__(self, scenario_name: str = "status_quo", seed: int = DEFAULT_SEED, years: int = 20,
                  firm_scale: float = DEFAULT_FIRM_SCALE, us_levers: bool = False, us_preference: float = 0.5,
                  tariff_level: float = 0.1, export_friction: float = 0.4, ntib_treatment: str = SCENARIO_VALUE,
                  adaptation: str = SCENARIO_VALUE) -> None:
@@ -53,7 +53,7 @@ def _slider(label: str, value: float, low: float, high: float, step: float) -> d
 
 MODEL_PARAMS = {
     "scenario_name": {"type": "Select", "label": "Scenario", "value": "status_quo", "values": scenario_names()},
-    "seed": {"type": "SliderInt", "label": "Seed", "value": 1, "min": 1, "max": 100, "step": 1},
+    "seed": {"type": "SliderInt", "label": "Seed", "value": DEFAULT_SEED, "min": 1, "max": 100, "step": 1},
     "years": 20,
     "firm_scale": _slider("Firm scale", DEFAULT_FIRM_SCALE, 0.004, 0.05, 0.002),
     "us_levers": {"type": "Checkbox", "label": "Use the US lever sliders", "value": False},

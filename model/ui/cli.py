@@ -10,27 +10,31 @@ import contextlib
 import ctypes
 import ipaddress
 import json
+import math
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from model.common.errors import InputError
+from model.common.errors import InputError, warn
 from model.common.quarters import MAX_YEARS
 from model.policy.scenario import load_scenario, scenario_names
-from model.simulation.model import DEFAULT_FIRM_SCALE
+from model.simulation.model import DEFAULT_FIRM_SCALE, DEFAULT_SEED
 from model.ui.arguments import Parser, firm_scale, host, int_in
 
 PR_SET_PDEATHSIG = 1  # from linux/prctl.h
 # What the page loads beyond Solara's template: Mesa's panel grid (solara.GridDraggable) and the icon font.
 FRONT_END_EXTRA = ("@widgetti/vue-grid-layout@2.3.13-alpha.2", "font-awesome@4.5.0")
+WRITER = "ntib run"  # the manifest's `written_by`: how a later run knows an --out folder's files are its own
 STOP_SECONDS = 10.0  # how long the server may take to stop on SIGTERM before it is killed
 
 
@@ -42,12 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one scenario and print its outcomes")
     run.add_argument("--scenario", default="status_quo", help="a named scenario or a TOML file (default status_quo)")
     run.add_argument("--years", type=int_in(1, MAX_YEARS), default=20, help="run length in years (default 20)")
-    run.add_argument("--seed", type=int_in(0, 2**32 - 1), default=1, help="random seed (default 1)")
+    run.add_argument("--seed", type=int_in(0, 2**32 - 1), default=DEFAULT_SEED,
+                     help=f"random seed (default {DEFAULT_SEED})")
     run.add_argument("--firm-scale", type=firm_scale, default=DEFAULT_FIRM_SCALE,
                      help=f"share of the real firm population (default {DEFAULT_FIRM_SCALE}; 1 = about 124,000 firms)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a lever or parameter, e.g. USA.preference_margin=0.2 (repeatable)")
     run.add_argument("--out", type=Path, help="folder for the time series, summary, manifest and figures")
+    run.add_argument("--force", action="store_true",
+                     help="write into an --out folder that holds other files, beside them (never replacing one "
+                          "this tool did not write)")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of the readable summary")
 
     sub.add_parser("scenarios", help="list the named scenarios")
@@ -82,25 +90,32 @@ def cmd_scenarios() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from model.runs.output import manifest, staged, writable_dir, write_json
+    from model.runs.output import checksums, foreign_entries, manifest, own_files, staged, writable_dir, write_json
     from model.runs.single import run_one
     from model.ui.figures import standard_figures
 
     spec = load_scenario(args.scenario, args.set)
+    replaceable: set[str] = set()
     if args.out is not None:
-        if (args.out / "manifest.json").is_file():
-            print(f"ntib: warning: --out {args.out} holds an earlier result; its files will be replaced",
-                  file=sys.stderr)
         writable_dir(args.out)
+        replaceable = own_files(args.out, WRITER)
+        others = foreign_entries(args.out, replaceable)
+        if others and not args.force:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            raise InputError(f"--out {args.out} holds what {WRITER} did not write ({shown}); expected an empty "
+                             f"folder or an earlier {WRITER} result, or --force to add this run's files beside them")
+        if replaceable and not others:
+            warn(f"--out {args.out} holds an earlier result; its files will be replaced")
     summary, ts, flows = run_one(spec, args.seed, args.years, args.firm_scale)
     if args.out is not None:
-        with staged(args.out) as tmp:
+        with staged(args.out, replaceable) as tmp:
             write_json(tmp / "summary.json", summary)
             ts.to_csv(tmp / "timeseries.csv", index=False)
             standard_figures(ts.assign(scenario=spec.name, seed=args.seed), {spec.name: flows}, args.years, tmp)
             write_json(tmp / "manifest.json", manifest(
-                scenario=spec.name, scenario_source=spec.source, overrides=args.set, seed=args.seed,
-                years=args.years, firm_scale=args.firm_scale, params=spec.params))
+                written_by=WRITER, scenario=spec.name, scenario_source=spec.source, overrides=args.set,
+                seed=args.seed, years=args.years, firm_scale=args.firm_scale, params=spec.params,
+                files=checksums(tmp)))
     if args.json:
         print(json.dumps(summary, allow_nan=False))
     else:
@@ -127,8 +142,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else f"[{args.host}]" if ":" in args.host else args.host
     print(f"open http://{shown}:{args.port}  (Ctrl-C stops the server)", flush=True)
     if not _loopback(args.host):
-        print(f"ntib: warning: listening on {args.host}: anyone who can reach this machine on port {args.port} "
-              "can use the page and make it compute", file=sys.stderr, flush=True)
+        warn(f"listening on {args.host}: anyone who can reach this machine on port {args.port} can use the page "
+             "and make it compute")
     if missing_front_end():
         print("ntib: note: the page's browser files are not stored here, so it loads them from a CDN and stays "
               "blank without one; make demo (or .venv/bin/python scripts/solara_assets.py) stores them",
@@ -200,20 +215,72 @@ def _stop_group(leader: subprocess.Popen) -> None:
     leader.wait()
 
 
+@dataclass(frozen=True)
+class Column:
+    """A column of the readable run table: its header and unit, the run-summary entry it shows (by country), how
+    a value prints, and why a value can be undefined (None in the summary), said in a footnote under the table."""
+
+    header: str
+    unit: str
+    key: str
+    show: Callable[[float], str]
+    undefined: Callable[[str], str]
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.1f}"
+
+
+def _bought_nothing(_country: str) -> str:
+    return "it bought no end items in the run"
+
+
+TABLE = (
+    Column("foreign", "% of buys", "foreign_share", _percent, _bought_nothing),
+    Column("to-US", "% of buys", "us_share", _percent,
+           lambda c: "what the US buys from US firms is its home share (100 % less foreign)" if c == "USA"
+           else _bought_nothing(c)),
+    Column("tech", "2025 US = 1", "tech", "{:.3f}".format, lambda _c: "it has no active firms at the end"),
+    Column("unit cost", "2025Q1 = 1", "unit_cost_index", "{:.3f}".format,
+           lambda _c: "it has no active primes at the start or at the end"),
+    Column("firms", "sampled", "firms_active", "{:d}".format, lambda _c: "it has no firms"),
+    Column("HHI", "0-1", "hhi", "{:.2f}".format, lambda _c: "its primes won no end-item awards in the run"),
+)
+LEGEND = ("foreign, to-US: share of the country's end-item purchases over the run won by foreign and by US primes; "
+          "tech: mean quality of its active firms at the end; unit cost: its primes' cost per unit of capability; "
+          "firms: sampled active firms; HHI: concentration of its primes' awards within sectors (1 = one prime)")
+
+
+def _defined(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
 def readable(s: dict) -> str:
-    """A short terminal summary of one run."""
-    pct = lambda v: "  n/a" if v is None else f"{100 * v:5.1f}%"  # noqa: E731
+    """A short terminal summary of one run: each column says its unit, and an undefined value prints as n/a with
+    a footnote saying why."""
+    countries = list(s["firms_active"])
+    cells = [[column.show(value) if _defined(value := s[column.key].get(c)) else "n/a"
+              for column in TABLE] for c in countries]
+    widths = [max(len(column.header), len(column.unit), *(len(row[i]) for row in cells))
+              for i, column in enumerate(TABLE)]
+    line = lambda first, texts: "  ".join([f"{first:7s}", *(t.rjust(w) for t, w in zip(texts, widths))])  # noqa: E731
+    index = s["integration_index"]
+    integration = f"{_percent(index)} %" if _defined(index) else "n/a"
     lines = [f"scenario {s['scenario']}  seed {s['seed']}  {s['start']}-{s['end']}  firm_scale {s['firm_scale']}",
-             f"integration index, whole run {pct(s['integration_index'])}   sampled firms "
-             f"{sum(s['firms_active'].values())}",
-             "", "country  foreign  to-US   tech  unit-cost  firms   HHI"]
-    lines += [f"{c:7s} {pct(s['foreign_share'].get(c))} {pct(s['us_share'].get(c, None))}"
-              f" {s['tech'][c] or float('nan'):6.3f} {s['unit_cost_index'][c] or float('nan'):9.3f}"
-              f" {s['firms_active'][c]:6d} {s['hhi'][c] or float('nan'):5.2f}" for c in s["firms_active"]]
+             f"integration index, whole run: {integration} (Five Eyes procurement won by another Five Eyes country)",
+             f"sampled firms active at the end: {sum(s['firms_active'].values())}",
+             "", line("country", [column.header for column in TABLE]), line("", [column.unit for column in TABLE])]
+    lines += [line(c, row) for c, row in zip(countries, cells)]
+    for i, column in enumerate(TABLE):
+        for c, row in zip(countries, cells):
+            if row[i] == "n/a":
+                lines.append(f"n/a: {column.header} of {c}: {column.undefined(c)}")
+    lines += ["", *textwrap.wrap(LEGEND, 116)]
     pairs = ", ".join(f"{k} {v['active']}+{v['completed']}" for k, v in s["codev_pairs"].items()) or "none"
-    lines += ["", f"co-development (active+completed): {pairs}",
-              f"money: governments paid {s['money']['government_paid']:.1f}, firms received "
-              f"{s['money']['firms_received']:.1f}, tariffs {s['money']['tariff_revenue']:.1f} (US$bn)"]
+    money, years = s["money"], s["years"]
+    lines += ["", f"joint programmes (active at the end + completed): {pairs}",
+              f"money, US$bn a year over the run: governments paid {money['government_paid'] / years:.1f}, firms "
+              f"received {money['firms_received'] / years:.1f}, tariffs {money['tariff_revenue'] / years:.1f}"]
     return "\n".join(lines)
 
 
