@@ -5,6 +5,7 @@ import pytest
 
 from model.common.countries import C, S
 from model.common.errors import InputError
+from model.policy.knobs import knob_overrides
 from model.policy.scenario import load_scenario, parse_set, scenario_names
 
 SHIPPED = {"status_quo", "pre_2025", "full_ntib", "america_first", "aukus_only", "allied_hedging",
@@ -119,3 +120,16 @@ def test_relative_extends_is_found_beside_the_extending_file(tmp_path, monkeypat
     monkeypatch.chdir("/")
     spec = load_scenario(str(tmp_path / "top.toml"))
     assert spec.policies["USA"].preference_margin[1] == 0.2 and spec.policies["USA"].content_min == 0.5
+
+
+@pytest.mark.parametrize("friction", [0.0, 0.5, 1.0])
+def test_export_friction_knob_sets_the_allies_and_keeps_the_scenarios_other_destinations(friction):
+    """The knob sets US exemptions and licence delays toward the four allies only (1 - x and 60 x days); the
+    status quo's delays toward EUR and ROW (60 days) and its zero exemption there stay as they were."""
+    spec = load_scenario("status_quo", knob_overrides("export_friction", friction))
+    usa = spec.policies["USA"]
+    allies = [C[c] for c in ("GBR", "CAN", "AUS", "NZL")]
+    assert usa.licence_days[allies].tolist() == pytest.approx([60.0 * friction] * 4)
+    assert usa.exempt[allies].tolist() == pytest.approx([1.0 - friction] * 4)
+    assert usa.licence_days[[C["EUR"], C["ROW"]]].tolist() == [60.0, 60.0]
+    assert usa.exempt[[C["EUR"], C["ROW"]]].tolist() == [0.0, 0.0]

@@ -26,13 +26,11 @@ class Knob:
     to_set: Callable[[float], list[str]]
 
 
-def _table(value: float, codes: tuple[str, ...]) -> str:
-    return "{ " + ", ".join(f"{c} = {value:.6g}" for c in codes) + " }"
-
-
 def _friction(x: float) -> list[str]:
-    """0: every US export to an ally is licence-free; 1: every one needs a licence at the 60-day target."""
-    return [f"USA.exempt={_table(1.0 - x, ALLIES)}", f"USA.licence_days={_table(ITAR_DAYS * x, ALLIES)}"]
+    """0: every US export to an ally is licence-free; 1: every one needs a licence at the 60-day target. Set
+    per ally, because a table `--set` replaces the whole table: the scenario's delays toward EUR and ROW stay."""
+    return [f"USA.{lever}.{code}={value:.6g}" for lever, value in (("exempt", 1.0 - x), ("licence_days", ITAR_DAYS * x))
+            for code in ALLIES]
 
 
 KNOBS: dict[str, Knob] = {
