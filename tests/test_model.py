@@ -1,15 +1,18 @@
 """The model's mechanics: reproducibility, money conservation, registry consistency, schedules, outputs."""
 
 import json
+import re
 
 import numpy as np
 import pytest
 
 from model import NTIBModel
 from model.common.countries import COUNTRIES, C
+from model.common.errors import InputError
 from model.metrics.outcomes import run_summary
 from model.policy.scenario import scenario_names
 from model.simulation.agents import Firm
+from model.simulation.model import DEFAULT_FIRM_SCALE
 
 REQUIRED = {"scenario", "seed", "years", "integration_index", "flows", "prime_flows", "domestic_share",
             "foreign_share", "codev_pairs", "tech", "unit_cost_index", "firms_active", "hhi"}
@@ -113,3 +116,27 @@ def test_every_phase_named_for_timing_runs_once_per_step():
     m.step()
     m.step()
     assert calls == dict.fromkeys(NTIBModel.PHASES, 2)
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    ({"firm_scale": 0}, "firm_scale: expected a number above 0 up to 2.0"),
+    ({"firm_scale": -1}, "firm_scale: expected a number above 0 up to 2.0"),
+    ({"firm_scale": float("nan")}, "got nan"),
+    ({"firm_scale": 50}, "got 50"),
+    ({"firm_scale": None}, "got None"),
+    ({"years": 0}, "years: 0 is out of range; allowed: 1 to 100"),
+    ({"years": 1.5}, "years: expected a whole number from 1 to 100, got 1.5"),
+    ({"years": "20"}, "years: expected a whole number"),
+    ({"overrides": "USA.preference_margin=0.2"}, "overrides: expected a list of 'key=value' strings"),
+])
+def test_the_python_api_checks_its_arguments_like_the_cli(arguments, message):
+    """Bad run arguments raise the project's one error type with a message naming the argument and what is
+    allowed, before any firm is built (before, firm_scale 0 or -1 silently ran 129 firms)."""
+    with pytest.raises(InputError, match=re.escape(message)):
+        NTIBModel(**arguments)
+
+
+def test_numpy_numbers_are_accepted_as_run_arguments():
+    """Sweeps pass numpy scalars: a numpy integer run length and a numpy float scale are as good as Python's."""
+    model = NTIBModel(years=np.int64(1), firm_scale=np.float64(DEFAULT_FIRM_SCALE))
+    assert model.years == 1 and isinstance(model.years, int)

@@ -133,3 +133,11 @@ def test_export_friction_knob_sets_the_allies_and_keeps_the_scenarios_other_dest
     assert usa.exempt[allies].tolist() == pytest.approx([1.0 - friction] * 4)
     assert usa.licence_days[[C["EUR"], C["ROW"]]].tolist() == [60.0, 60.0]
     assert usa.exempt[[C["EUR"], C["ROW"]]].tolist() == [0.0, 0.0]
+
+
+def test_an_integer_of_hundreds_of_digits_is_refused_in_one_line():
+    """A 400-digit max_tenders is out of range, said in one short line (before, converting it to a float
+    raised OverflowError)."""
+    huge = "1" + "0" * 400
+    with pytest.raises(InputError, match=r"params.max_tenders = 1000.*\.\.\. is out of range; allowed: 1 to 200"):
+        load_scenario("status_quo", [f"params.max_tenders={huge}"])

@@ -4,16 +4,51 @@ the value came from, what is wrong and what is allowed."""
 from __future__ import annotations
 
 import math
+import numbers
+import operator
+from typing import TypeGuard
 
 from model.common.errors import InputError
 
 
+def finite(value: object) -> TypeGuard[int | float]:
+    """A number (not a bool) that is not nan or infinite; an integer of any size counts, without conversion to a
+    float (which overflows for a few hundred digits)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    return isinstance(value, numbers.Integral) or math.isfinite(value)
+
+
+def shown(value: object) -> str:
+    """A value for an error message, cut short: a 400-digit number is not worth repeating in full."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
 def number(value: object, low: float, high: float, where: str) -> float:
     """A finite number (not a bool) within [low, high]."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InputError(f"{where}: expected a number from {low} to {high}, got {value!r}")
+    if not finite(value):
+        raise InputError(f"{where}: expected a number from {low} to {high}, got {shown(value)}")
     if not low <= value <= high:
-        raise InputError(f"{where}: {value} is out of range; allowed: {low} to {high}")
+        raise InputError(f"{where}: {shown(value)} is out of range; allowed: {low} to {high}")
+    return float(value)
+
+
+def whole_number(value: object, low: int, high: int, where: str) -> int:
+    """A whole number (an integer type, numpy's included, not a bool) within [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InputError(f"{where}: expected a whole number from {low} to {high}, got {shown(value)}")
+    whole = operator.index(value)
+    if not low <= whole <= high:
+        raise InputError(f"{where}: {shown(value)} is out of range; allowed: {low} to {high}")
+    return whole
+
+
+def share_of_population(value: object, high: float, where: str) -> float:
+    """A share of the real firm population: above 0, up to `high`."""
+    if not finite(value) or not 0 < value <= high:
+        raise InputError(f"{where}: expected a number above 0 up to {high} (1 = the full population), "
+                         f"got {shown(value)}")
     return float(value)
 
 

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from model.common.validation import finite, shown
+
 
 def _p(default: float, low: float, high: float, doc: str) -> Any:
     """Declare one parameter: its default, allowed range and how it was set."""
@@ -126,12 +128,12 @@ class Params:
         for f in fields(self):
             low, high = f.metadata["range"]
             value = getattr(self, f.name)
-            if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-                    and low <= value <= high):
-                raise ValueError(f"params.{f.name} = {value!r} is out of range; allowed: {low} to {high}")
+            if not (finite(value) and low <= value <= high):
+                raise ValueError(f"params.{f.name} = {shown(value)} is out of range; allowed: {low} to {high}")
             if isinstance(f.default, int) and not isinstance(f.default, bool):
                 if value != int(value):
-                    raise ValueError(f"params.{f.name} = {value!r}: expected a whole number from {low} to {high}")
+                    raise ValueError(f"params.{f.name} = {shown(value)}: expected a whole number from {low} to "
+                                     f"{high}")
                 object.__setattr__(self, f.name, int(value))  # 5.0 counts as 5; arrays need a true int
 
     @property

@@ -11,7 +11,8 @@ import pandas as pd
 
 from model.common.countries import COUNTRIES, N_COUNTRIES, N_SECTORS
 from model.common.errors import InputError
-from model.common.quarters import quarter_label
+from model.common.quarters import MAX_YEARS, quarter_label
+from model.common.validation import share_of_population, shown, whole_number
 from model.data.country_data import country_data
 from model.market.demography import entrants, exits
 from model.market.firms import FirmTable, Groups, initial_population
@@ -27,6 +28,7 @@ from model.policy.scenario import ScenarioSpec, load_scenario
 from model.simulation.agents import Firm, Government
 
 DEFAULT_FIRM_SCALE = 0.012  # about 1,600 firms; 1.0 is the full population of about 124,000
+MAX_FIRM_SCALE = 2.0  # twice the real population, about 250,000 firms: room for scale tests, within memory
 DEFAULT_SEED = 1
 
 
@@ -78,6 +80,10 @@ class NTIBModel(mesa.Model):
         if unknown:
             raise TypeError(f"NTIBModel() got an unexpected keyword argument '{unknown[0]}'")
         seed = run_seed(rng, options.get("seed"))
+        years = whole_number(years, 1, MAX_YEARS, "years")
+        firm_scale = share_of_population(firm_scale, MAX_FIRM_SCALE, "firm_scale")
+        if isinstance(overrides, str) or not all(isinstance(o, str) for o in overrides):
+            raise InputError(f"overrides: expected a list of 'key=value' strings, got {shown(overrides)}")
         spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario, list(overrides))
         super().__init__(rng=seed)
         self.spec, self.seed, self.years, self.firm_scale = spec, seed, years, firm_scale

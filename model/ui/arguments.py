@@ -10,7 +10,9 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from model.common.errors import InputError
+from model.common.validation import share_of_population
 from model.runs.experiment import SCHEDULER
+from model.simulation.model import MAX_FIRM_SCALE
 
 
 class Parser(argparse.ArgumentParser):
@@ -57,14 +59,12 @@ def int_in(low: int, high: int) -> Callable[[str], int]:
 
 
 def firm_scale(text: str) -> float:
-    """A share of the real firm population, above 0 up to 2."""
+    """A share of the real firm population, above 0 up to MAX_FIRM_SCALE: the model's own check."""
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 2], got {text!r}") from None
-    if not 0 < value <= 2:
-        raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: above 0 up to 2 (1 = full population)")
-    return value
+        return share_of_population(float(text), MAX_FIRM_SCALE, "firm scale")
+    except (ValueError, InputError) as exc:
+        reason = str(exc) if isinstance(exc, InputError) else f"expected a number, got {text!r}"
+        raise argparse.ArgumentTypeError(reason.removeprefix("firm scale: ")) from None
 
 
 def host(text: str) -> str:
