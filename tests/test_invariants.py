@@ -81,3 +81,19 @@ def test_a_vanishing_demand_shock_raises_no_numpy_warning() -> None:
     shock = '[{ kind = "demand", at = 2025, quarters = 8, factor = 5e-324 }]'
     model = run_checked(Case({"name": "vanishing"}, (f"shocks={shock}",), 3, 1, 0.004))
     assert model.steps == 12
+
+
+@pytest.mark.parametrize(("years", "firm_scale"), [(20, 0.012), (50, 0.0001)])
+def test_money_is_conserved_with_dear_european_components_and_extreme_costs(years: int, firm_scale: float) -> None:
+    """Regression (reported against an earlier version): 100 % EUR component duties under SAFE-only tenders,
+    with capacity_decay 0.5, fixed_cost 0.5, component_share 0.95, no seeking primes, no metal content and one
+    quarter of starting experience, booked tariffs of 5,097 in a quarter that paid 149, and at firm_scale
+    0.0001 over 50 years firm receipts of -1.38e11. Every invariant, money first, must hold every quarter."""
+    doc = {"name": "dear_eur_components", "extends": "status_quo",
+           "EUR": {"tariff_components": 1.0, "safe_share": 1.0},
+           "params": {"capacity_decay": 0.5, "fixed_cost": 0.5, "component_share": 0.95, "seek_prime": 0.0,
+                      "metal_content": 0.0, "experience_quarters": 1.0}}
+    model = run_checked(Case(doc, (), years, 1, firm_scale))
+    led = model.ledger
+    assert model.params.fixed_cost == 0.5 and model.steps == 4 * years
+    assert led.firm_received > 0 and led.tariff_revenue < led.gov_paid
