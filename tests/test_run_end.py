@@ -1,17 +1,10 @@
-"""A run ends at its last quarter: stepping a finished model changes nothing, whichever of Mesa's ways steps it,
-and the page's Step and play stop there (before, Render Interval let the page show "2048Q3, step 95 of 80")."""
+"""A run ends at its last quarter: stepping a finished model changes nothing, whichever of Mesa's ways steps it
+(the page's Step and play stop there too: tests/test_viz.py)."""
 
-import contextlib
-import io
-import time
-
-import ipyvuetify as v
 import pytest
-import solara
 
 from model import NTIBModel
 from model.common.quarters import quarter_label
-from model.ui.app import Page
 
 
 def test_stepping_past_the_last_quarter_changes_nothing():
@@ -45,61 +38,3 @@ def test_steps_within_the_run_are_the_steps_of_before():
     assert (m.steps, m.running) == (3, True)
     m.step()
     assert (m.steps, m.running) == (4, False)
-
-
-# -- the page ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def page():
-    with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel, Solara prints the app bar's elements
-        _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
-    return rc
-
-
-def status(rc) -> str:
-    return next(w.children[0] for w in rc.find(v.Html, tag="span").widgets
-                if w.children and " · seed " in str(w.children[0]))
-
-
-def mesa_time(rc) -> str:
-    return next(w.children[0] for w in rc.find(v.Html, tag="span").widgets
-                if w.children and str(w.children[0]).startswith("Time: "))
-
-
-def button(rc, label: str) -> v.Btn:
-    return rc.find(v.Btn, children=[label]).widget
-
-
-def play_button(rc) -> v.Btn:
-    """Mesa's play button: ▶, or ❚❚ while playing (and still ❚❚, disabled, once a play has run to the end)."""
-    return next(w for w in rc.find(v.Btn).widgets if w.children in (["▶"], ["❚❚"]))
-
-
-def set_slider(rc, label: str, value: int) -> None:
-    rc.find(v.Slider, label=label).widget.v_model = value
-
-
-def assert_at_the_end(rc) -> None:
-    assert "2044Q4, step 80 of 80" in status(rc) and mesa_time(rc) == "Time: 80.0"
-    assert button(rc, "Step").disabled and play_button(rc).disabled
-
-
-def test_page_step_stops_at_the_last_quarter(page):
-    set_slider(page, "Render Interval (steps)", 99)  # one click asks for 99 quarters of a run of 80
-    button(page, "Step").click()
-    assert_at_the_end(page)
-
-
-def test_page_play_stops_at_the_last_quarter(page):
-    set_slider(page, "Render Interval (steps)", 31)
-    set_slider(page, "Play Interval (ms)", 1)
-    play_button(page).click()
-    deadline = time.monotonic() + 60
-    while "step 80 of 80" not in status(page) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.5)  # a play that did not stop would step on within a play interval
-    assert_at_the_end(page)
-    button(page, "Reset").click()
-    assert "start, step 0 of 80" in status(page)
-    assert not button(page, "Step").disabled and play_button(page).children == ["▶"]

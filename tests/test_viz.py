@@ -7,6 +7,7 @@ import io
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import ipyvuetify as v
@@ -235,8 +236,12 @@ def page():
     return rc
 
 
+def button(rc, label: str) -> v.Btn:
+    return rc.find(v.Btn, children=[label]).widget
+
+
 def click(rc, label: str) -> None:
-    rc.find(v.Btn, children=[label]).widget.click()
+    button(rc, label).click()
 
 
 def status(rc) -> str:
@@ -283,6 +288,43 @@ def test_reset_rebuilds_the_model_from_the_sidebar(page):
 
 
 # -- the command and the script form -----------------------------------------------------------------
+
+
+# A run ends at its last quarter on the page too (before, Render Interval let it show "2048Q3, step 95 of 80").
+
+
+def play_button(rc) -> v.Btn:
+    """Mesa's play button: ▶, or ❚❚ while playing (and still ❚❚, disabled, once a play has run to the end)."""
+    return next(w for w in rc.find(v.Btn).widgets if w.children in (["▶"], ["❚❚"]))
+
+
+def set_slider(rc, label: str, value: int) -> None:
+    rc.find(v.Slider, label=label).widget.v_model = value
+
+
+def assert_at_the_end(rc) -> None:
+    assert "2044Q4, step 80 of 80" in status(rc) and mesa_time(rc) == "Time: 80.0"
+    assert button(rc, "Step").disabled and play_button(rc).disabled
+
+
+def test_page_step_stops_at_the_last_quarter(page):
+    set_slider(page, "Render Interval (steps)", 99)  # one click asks for 99 quarters of a run of 80
+    button(page, "Step").click()
+    assert_at_the_end(page)
+
+
+def test_page_play_stops_at_the_last_quarter(page):
+    set_slider(page, "Render Interval (steps)", 31)
+    set_slider(page, "Play Interval (ms)", 1)
+    play_button(page).click()
+    deadline = time.monotonic() + 60
+    while "step 80 of 80" not in status(page) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # a play that did not stop would step on within a play interval
+    assert_at_the_end(page)
+    button(page, "Reset").click()
+    assert "start, step 0 of 80" in status(page)
+    assert not button(page, "Step").disabled and play_button(page).children == ["▶"]
 
 
 def ntib_viz(*args: str) -> subprocess.CompletedProcess:
