@@ -188,12 +188,9 @@ def _start_programmes(firms, groups, programmes, rules, params, t, rng, ledger) 
     revenue = np.where(in_programme, np.maximum(firms.revenue_ema[np.maximum(members, 0)], 0.0), 0.0)
     cost = params.codev_cost * revenue * (share / quarters)[:, None]
     # a member's government co-funds it at its mean support toward the other members' countries
-    support = np.zeros(members.shape)
-    for k in range(N_COUNTRIES):
-        for other in range(N_COUNTRIES):
-            both = in_programme[:, k] & in_programme[:, other] & (k != other)
-            support[both, k] += rules.codev_support[member_country[both, k], member_country[both, other]]
-    support = np.where(in_programme, support / np.maximum(size - 1, 1)[:, None], 0.0)
+    pairs = in_programme[:, :, None] & in_programme[:, None, :] & ~np.eye(N_COUNTRIES, dtype=bool)
+    toward = np.where(pairs, rules.codev_support[member_country[:, :, None], member_country[:, None, :]], 0.0)
+    support = np.where(in_programme, toward.sum(axis=2) / np.maximum(size - 1, 1)[:, None], 0.0)
     programmes.add(members, t + quarters, cost, support)
     firms.in_codev[members[in_programme]] = True
     count_pairs(firms, members, ledger.codev_started)
