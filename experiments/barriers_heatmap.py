@@ -20,7 +20,18 @@ from model.common.countries import FIVE_EYES
 from model.metrics.statistics import ci_columns
 from model.policy.knobs import knob_overrides
 from model.runs.experiment import Point
-from model.ui.study import main, parser, report, sweep, write_table
+from model.ui.study import (
+    Headline,
+    headline,
+    main,
+    parser,
+    point_where,
+    report,
+    spread_of,
+    sweep,
+    write_headline,
+    write_table,
+)
 
 OUTCOMES = [  # (column, label, unit, function of the flat run rows)
     ("integration", "integration index", "% of Five Eyes procurement to another Five Eyes country",
@@ -41,6 +52,10 @@ def run(args: argparse.Namespace) -> None:
     points = [Point.of("status_quo", [*knob_overrides("tariff_level", t), *knob_overrides("export_friction", f)],
                        tariff=float(t), friction=float(f)) for t in tariffs for f in frictions]
     design, res = sweep(args, "barriers_heatmap", points, series=False)
+    effect = headline(args, design, res, Headline(
+        "no barriers against the highest tariff and full friction", "integration index (% of Five Eyes procurement)",
+        OUTCOMES[0][3], point_where(points, tariff=float(tariffs[-1]), friction=float(frictions[-1])),
+        point_where(points, tariff=0.0, friction=0.0))) if args.runs > 1 else None
     runs = res.runs.assign(**{col: get(res.runs) for col, _, _, get in OUTCOMES})
     rows = []
     for (t, f), group in runs.groupby(["tariff", "friction"]):
@@ -50,15 +65,18 @@ def run(args: argparse.Namespace) -> None:
         rows.append(row)
     table = pd.DataFrame(rows)
     with report(args, design, res) as out:
-        figure(table, tariffs, frictions, out)
+        figure(table, tariffs, frictions, spread_of(args), out)
+        if effect is not None:
+            write_headline(effect, out)
         units = "; ".join(f"{label}: {unit}" for _, label, unit, _ in OUTCOMES)
         write_table(table, out, "barriers_heatmap", "US tariff level x export-control friction",
-                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common seeds; run totals over "
+                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread_of(args)}; run "
+                    "totals over "
                     f"{args.years} years from 2025Q1. Units: {units}.")
     print(table.round(3).to_string(index=False))
 
 
-def figure(table: pd.DataFrame, tariffs: np.ndarray, frictions: np.ndarray, out) -> None:
+def figure(table: pd.DataFrame, tariffs: np.ndarray, frictions: np.ndarray, spread: str, out) -> None:
     fig, axes = plt.subplots(1, len(OUTCOMES), figsize=(7 * len(OUTCOMES), 5.8), layout="constrained")
     for ax, (_, label, unit, _) in zip(np.atleast_1d(axes), OUTCOMES):
         mean = table.pivot(index="US tariff (%)", columns="export friction", values=f"{label} mean")
@@ -77,7 +95,7 @@ def figure(table: pd.DataFrame, tariffs: np.ndarray, frictions: np.ndarray, out)
                 ax.text(j, i, f"{v:.3g}\n±{half.iat[i, j]:.2g}", ha="center", va="center", fontsize=7,
                         color="white" if dark else "black")
         fig.colorbar(im, ax=ax, label=unit, shrink=0.85)
-    fig.suptitle("Barriers to US trade with the allies (mean ± 95 % half-width over seeds)")
+    fig.suptitle(f"Barriers to US trade with the allies (mean ± 95 % half-width over {spread})")
     fig.savefig(out / "barriers_heatmap.png", dpi=130)
     fig.savefig(out / "barriers_heatmap.svg")
     plt.close(fig)

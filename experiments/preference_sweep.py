@@ -2,7 +2,8 @@
 
 Under status_quo, offers from qualifying countries (GBR, CAN, AUS, EUR under the RDP MOUs) escape the margin,
 so it bites only on the rest; without the list it bites on every ally. Writes preference_sweep.png (four
-outcomes against the margin, 95 % bands over seeds) and preference_sweep.csv/.md.
+outcomes against the margin, 95 % bands over seeds and posterior draws), preference_sweep.csv/.md and
+headline_uncertainty.csv/.md (the effect of the margin, from seeds alone and with the parameters' uncertainty).
 """
 
 from __future__ import annotations
@@ -20,9 +21,21 @@ from model.metrics.statistics import ci_columns
 from model.policy.knobs import knob_overrides
 from model.runs.experiment import Point
 from model.ui.figures import band, save
-from model.ui.study import main, parser, report, sweep, write_table
+from model.ui.study import (
+    Headline,
+    headline,
+    main,
+    parser,
+    point_where,
+    report,
+    spread_of,
+    sweep,
+    write_headline,
+    write_table,
+)
 
-LISTS = {"qualifying list (GBR, CAN, AUS, EUR)": [], "no qualifying list": ["USA.qualifying=[]"]}
+NO_LIST = "no qualifying list"
+LISTS = {"qualifying list (GBR, CAN, AUS, EUR)": [], NO_LIST: ["USA.qualifying=[]"]}
 OUTCOMES = [  # (label, unit, function of the flat run rows)
     ("US foreign share", "% of US end-item procurement", lambda r, _years: 100 * r["foreign_share.USA"]),
     ("integration index", "% of Five Eyes procurement to another Five Eyes country",
@@ -43,6 +56,10 @@ def run(args: argparse.Namespace) -> None:
     points = [Point.of("status_quo", [*knob_overrides("us_preference", m), *extra], margin=float(m), rules=name)
               for name, extra in LISTS.items() for m in margins]
     design, res = sweep(args, "preference_sweep", points, series=False)
+    effect = headline(args, design, res, Headline(
+        "US margin 0 against 0.5, no qualifying list", "US foreign share (% of US end-item procurement)",
+        lambda r: 100 * r["foreign_share.USA"], point_where(points, margin=0.5, rules=NO_LIST),
+        point_where(points, margin=0.0, rules=NO_LIST))) if {0.0, 0.5} <= set(margins.tolist()) else None
     runs = res.runs
     rows = []
     for (name, m), group in runs.groupby(["rules", "margin"], sort=False):
@@ -51,14 +68,17 @@ def run(args: argparse.Namespace) -> None:
                         for k, v in ci_columns(f"{label} ({unit})", get(group, args.years)).items()}})
     table = pd.DataFrame(rows)
     with report(args, design, res) as out:
-        figure(runs, args.years, out)
+        figure(runs, args.years, spread_of(args), out)
+        if effect is not None:
+            write_headline(effect, out)
         write_table(table, out, "preference_sweep", "US preference margin sweep",
-                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common seeds; run totals over "
+                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread_of(args)}; run "
+                    "totals over "
                     f"{args.years} years from 2025Q1 (unit cost: end of run). Base scenario status_quo.")
     print(table.rename(columns=lambda c: re.sub(r" \(.*\)", "", c)).round(3).to_string(index=False))
 
 
-def figure(runs: pd.DataFrame, years: int, out) -> None:
+def figure(runs: pd.DataFrame, years: int, spread: str, out) -> None:
     fig, axes = plt.subplots(2, 2, figsize=(11, 8), sharex=True)
     for ax, (label, unit, get) in zip(axes.flat, OUTCOMES):
         values = runs.assign(v=get(runs, years))
@@ -70,7 +90,7 @@ def figure(runs: pd.DataFrame, years: int, out) -> None:
     for ax in axes[1]:
         ax.set_xlabel("US preference margin on non-qualifying foreign offers (%)")
     axes[0][0].legend(frameon=False, fontsize=8)
-    fig.suptitle("Buy American preference margin (mean, 95 % band over seeds)")
+    fig.suptitle(f"Buy American preference margin (mean, 95 % band over {spread})")
     save(fig, out / "preference_sweep")
 
 

@@ -45,7 +45,7 @@ from model.policy.knobs import adaptation_overrides
 from model.policy.scenario import load_scenario
 from model.runs.experiment import Point
 from model.ui.figures import band, save, year_of
-from model.ui.study import main, parser, report, sweep, write_table
+from model.ui.study import Headline, headline, main, parser, point_where, report, sweep, write_headline, write_table
 
 BASE = "status_quo"
 SHOCK_AT = "2027Q1"
@@ -71,10 +71,16 @@ def run(args: argparse.Namespace) -> None:
     points = [Point.of(BASE, overrides(c, r, shock), contagion=c, response=r, shock=shock)
               for c in grids["contagion"] for r in grids["response"] for shock in (False, True)]
     design, res = sweep(args, "reciprocity", points, series_columns=["t", "quarter", "integration_index", *PAIRS])
+    middle = {name: float(values[len(values) // 2]) for name, values in grids.items()}
+    effect = headline(args, design, res, Headline(
+        f"the US tariff shock on Canada, contagion {middle['contagion']:g} and response {middle['response']:g}",
+        "integration index over the run (% of Five Eyes procurement)", lambda r: 100 * r["integration_index"],
+        point_where(points, **middle, shock=False), point_where(points, **middle, shock=True)))
     per_seed = outcomes(res.series)
     summary = summarise(per_seed)
     with report(args, design, res) as out:
         heatmaps(summary, args.seeds, out / "reciprocity_heatmaps")
+        write_headline(effect, out)
         over_time(res.series, grids, out / "barrier_over_time")
         write_table(table(summary), out, "reciprocity", "One US tariff shock under reciprocal adaptation",
                     f"Each row: a grid point, {args.seeds} common seeds, {args.years} years from 2025Q1; shock "

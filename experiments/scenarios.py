@@ -19,7 +19,18 @@ from model.metrics.statistics import ci_columns, mean_ci
 from model.policy.scenario import scenario_names
 from model.runs.experiment import Point
 from model.ui.figures import band, flows_heatmap, save, year_of
-from model.ui.study import flows_matrix, main, parser, report, sweep, write_table
+from model.ui.study import (
+    Headline,
+    flows_matrix,
+    headline,
+    main,
+    parser,
+    report,
+    spread_of,
+    sweep,
+    write_headline,
+    write_table,
+)
 
 # (column label, unit, function of the flat run rows)
 OUTCOMES = [
@@ -44,6 +55,11 @@ def build() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> None:
     names = scenario_names()[: args.runs]
     design, res = sweep(args, "scenarios", [Point.of(n) for n in names])
+    effect = None
+    if {"status_quo", "full_ntib"} <= set(names):
+        effect = headline(args, design, res, Headline(
+            "full NTIB against the status quo", "integration index (% of Five Eyes procurement)",
+            lambda r: 100 * r["integration_index"], Point.of("status_quo"), Point.of("full_ntib")))
     runs, ts = res.runs, res.series.assign(year=lambda d: year_of(d["quarter"]))
     rows = [{"scenario": n} for n in names]
     for label, unit, get in OUTCOMES:
@@ -52,22 +68,25 @@ def run(args: argparse.Namespace) -> None:
             n = row["scenario"]
             row.update(ci_columns(f"{label} ({unit})", values.get_group(n) if n in values.groups else []))
     table = pd.DataFrame(rows)
+    spread = spread_of(args)
     with report(args, design, res) as out:
-        key_outcomes(runs, names, out)
-        over_time(ts, names, "integration_index", 100, "integration index (% of Five Eyes\nprocurement to another"
-                  " Five Eyes country)", "Integration over time, by scenario", out / "integration_over_time")
-        over_time(ts, names, "foreign_share.USA", 100, "US foreign share (% of US end-item\nprocurement, "
+        key_outcomes(runs, names, spread, out)
+        over_time(ts, names, spread, "integration_index", 100, "integration index (% of Five Eyes\nprocurement to "
+                  "another Five Eyes country)", "Integration over time, by scenario", out / "integration_over_time")
+        over_time(ts, names, spread, "foreign_share.USA", 100, "US foreign share (% of US end-item\nprocurement, "
                   "four-quarter window)", "US purchases from foreign primes", out / "us_foreign_share")
         flows_heatmap({n: flows_matrix(runs[runs["scenario"] == n]) for n in names}, args.years,
                       out / "flows_heatmap")
+        if effect is not None:
+            write_headline(effect, out)
         write_table(table, out, "scenario_outcomes", "Outcomes by scenario",
-                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common seeds, {args.years} "
+                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread}, {args.years} "
                     "years from 2025Q1; run totals (shares) and end state (technology, cost).")
     print(table.rename(columns=lambda c: re.sub(r" \(.*\)", "", c)).round(3).to_string(index=False))
 
 
-def key_outcomes(runs: pd.DataFrame, names: list[str], out) -> None:
-    """One panel per outcome, a bar per scenario with its 95 % interval over seeds."""
+def key_outcomes(runs: pd.DataFrame, names: list[str], spread: str, out) -> None:
+    """One panel per outcome, a bar per scenario with its 95 % interval over `spread`."""
     fig, axes = plt.subplots(2, 4, figsize=(17, 8))
     colours = plt.get_cmap("tab10")(np.arange(len(names)) % 10)
     for ax, (label, unit, get) in zip(axes.flat, OUTCOMES):
@@ -78,18 +97,18 @@ def key_outcomes(runs: pd.DataFrame, names: list[str], out) -> None:
         ax.set_title(label, fontsize=10)
         ax.set_ylabel(unit, fontsize=8)
         ax.grid(axis="y", alpha=0.3)
-    fig.suptitle("Key outcomes by scenario (mean and 95 % interval over seeds)")
+    fig.suptitle(f"Key outcomes by scenario (mean and 95 % interval over {spread})")
     save(fig, out / "key_outcomes")
 
 
-def over_time(ts: pd.DataFrame, names: list[str], column: str, scale: float, ylabel: str, title: str,
+def over_time(ts: pd.DataFrame, names: list[str], spread: str, column: str, scale: float, ylabel: str, title: str,
               path) -> None:
     fig, ax = plt.subplots(figsize=(9, 5))
     for n in names:
         band(ax, ts[ts["scenario"] == n], column, label=n, scale=scale, alpha=0.15)
     ax.set_xlabel("year")
     ax.set_ylabel(ylabel)
-    ax.set_title(title + " (mean, 95 % band over seeds)")
+    ax.set_title(f"{title} (mean, 95 % band over {spread})")
     ax.legend(frameon=False, fontsize=8, ncol=2)
     ax.grid(alpha=0.3)
     save(fig, path)

@@ -88,7 +88,7 @@ OUTCOMES = [
 
 
 def build() -> argparse.ArgumentParser:
-    return parser("sensitivity.py", __doc__, runs=32, seeds=2, years=15,
+    return parser("sensitivity.py", __doc__, runs=32, seeds=2, years=15, parameters="default",
                   runs_help="Sobol base sample N, a power of 2; Morris runs N/2 trajectories (at least 2)")
 
 

@@ -19,9 +19,20 @@ import numpy as np
 import pandas as pd
 
 from model.metrics.statistics import ci_columns, mean_ci
-from model.runs.experiment import Point
+from model.runs.experiment import Point, Results
 from model.ui.figures import band, save, year_of
-from model.ui.study import main, parser, report, sweep, write_table
+from model.ui.study import (
+    Headline,
+    headline,
+    main,
+    parser,
+    point_where,
+    report,
+    spread_of,
+    sweep,
+    write_headline,
+    write_table,
+)
 
 SCENARIOS = ("status_quo", "full_ntib", "america_first")
 SECTOR = "munitions_missiles"
@@ -44,9 +55,11 @@ def run(args: argparse.Namespace) -> None:
     points = [Point.of(s, [f"shocks=[{text}]"], shock=shock) for s in scenarios for shock, (text, _) in SHOCKS.items()]
     design, res = sweep(args, "surge", points, series_columns=[
         "quarter", "t", f"ordered.{SECTOR}", f"delivered.{SECTOR}", f"lead_time.{SECTOR}"])
-    measures = pd.DataFrame([{"key": key, **resilience(group, SHOCKS[group["shock"].iat[0]][1])}
-                             for key, group in res.series.groupby("key", sort=False)])
-    runs = res.runs.merge(measures, on="key")
+    effect = headline(args, design, res, Headline(
+        "full NTIB against the status quo, demand surge", "share of munitions demand met while the surge lasts (%)",
+        lambda r: 100 * r["met"], point_where(points, "status_quo", shock="demand surge"),
+        point_where(points, "full_ntib", shock="demand surge"), rows=with_resilience)) if args.runs > 1 else None
+    runs = with_resilience(res)
     rows = []
     for (s, shock), g in runs.groupby(["scenario", "shock"], sort=False):
         recovered = g["recover"].notna()
@@ -55,12 +68,21 @@ def run(args: argparse.Namespace) -> None:
                      "runs recovered": int(recovered.sum()), "runs": len(g)})
     table = pd.DataFrame(rows)
     with report(args, design, res) as out:
-        outcome_bars(runs, scenarios, out)
-        delivery_bands(res.series, scenarios, out)
+        outcome_bars(runs, scenarios, spread_of(args), out)
+        delivery_bands(res.series, scenarios, spread_of(args), out)
+        if effect is not None:
+            write_headline(effect, out)
         write_table(table, out, "surge_outcomes", "Resilience to a munitions demand surge and supply disruption",
-                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common seeds. "
+                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread_of(args)}. "
                     + __doc__.split("\n\n")[1].replace("\n", " "))
     print(table.round(2).to_string(index=False))
+
+
+def with_resilience(results: Results) -> pd.DataFrame:
+    """The run rows with each run's share of demand met and quarters to recover (from its series)."""
+    measures = pd.DataFrame([{"key": key, **resilience(group, SHOCKS[group["shock"].iat[0]][1])}
+                             for key, group in results.series.groupby("key", sort=False)])
+    return results.runs.merge(measures, on="key")
 
 
 def resilience(series: pd.DataFrame, quarters: int) -> dict[str, float]:
@@ -79,7 +101,7 @@ def resilience(series: pd.DataFrame, quarters: int) -> dict[str, float]:
     return {"met": float(met), "recover": recover}
 
 
-def outcome_bars(runs: pd.DataFrame, scenarios: tuple[str, ...], out) -> None:
+def outcome_bars(runs: pd.DataFrame, scenarios: tuple[str, ...], spread: str, out) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     width = 0.8 / len(SHOCKS)
     for k, shock in enumerate(SHOCKS):
@@ -97,11 +119,11 @@ def outcome_bars(runs: pd.DataFrame, scenarios: tuple[str, ...], out) -> None:
         ax.set_xticks(range(len(scenarios)), scenarios)
         ax.grid(axis="y", alpha=0.3)
     axes[0].legend(frameon=False)
-    fig.suptitle("Munitions resilience (mean and 95 % interval over seeds)")
+    fig.suptitle(f"Munitions resilience (mean and 95 % interval over {spread})")
     save(fig, out / "surge_outcomes")
 
 
-def delivery_bands(series: pd.DataFrame, scenarios: tuple[str, ...], out) -> None:
+def delivery_bands(series: pd.DataFrame, scenarios: tuple[str, ...], spread: str, out) -> None:
     """Deliveries as a share of orders, quarter by quarter, around each shock."""
     s = series.assign(year=year_of(series["quarter"]),
                       ratio=100 * series[f"delivered.{SECTOR}"] / series[f"ordered.{SECTOR}"])
@@ -115,7 +137,7 @@ def delivery_bands(series: pd.DataFrame, scenarios: tuple[str, ...], out) -> Non
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("munitions delivered / ordered that quarter (%)")
     axes[0].legend(frameon=False, fontsize=8)
-    fig.suptitle("Munitions deliveries against orders (mean, 95 % band over seeds)")
+    fig.suptitle(f"Munitions deliveries against orders (mean, 95 % band over {spread})")
     save(fig, out / "surge_delivery")
 
 

@@ -1,145 +1,376 @@
-"""Calibrate status_quo against the targets of docs/calibration.md, and regenerate that file from the model.
+"""Calibrate the behavioural parameters (ABC-SMC) and regenerate docs/calibration.md and the shipped posterior.
 
-    python scripts/calibrate.py --seeds 10 --out docs/calibration.md     # the report (make calibration)
-    python scripts/calibrate.py --search --seeds 5                         # the grid search behind the tuning
+    python scripts/calibrate.py                                  # make calibration: resume or start, then report
+    python scripts/calibrate.py --budget 20000 --population 400 --scheduler tcp://HOST:8786   # on a cluster
+    python scripts/calibrate.py --fresh                          # forget the stored populations, start over
 
-The report is never typed by hand: targets and bands come from model/data/countries.toml, model values from
-runs of the current code, parameters from model/policy/params.py.
+The populations are kept in --database; an interrupted calibration resumes after its last finished
+population. The posterior (the last population's weighted particles) is written to model/data/posterior.csv
+with its manifest posterior.json; the report, its figures (docs/img/calibration/) and the posterior-predictive
+check are rebuilt from them. Nothing in the report is typed by hand.
 """
 
 from __future__ import annotations
 
-import argparse
-import itertools
-import os
+import datetime as dt
+import math
 import sys
-from concurrent.futures import ProcessPoolExecutor
+import time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
+from model.common.errors import InputError
 from model.data.country_data import country_data, sourced_rows
-from model.metrics.calibration import check_values, target_values
+from model.data.patterns import patterns
 from model.policy.params import Params, params_doc
-from model.policy.scenario import load_scenario
-from model.runs.output import git_commit, write_atomically
-from model.simulation.model import NTIBModel
+from model.policy.posterior import MANIFEST_FILE, POSTERIOR_FILE, Posterior, default_point, read_posterior
+from model.policy.priors import priors
+from model.runs import calibration, validation
+from model.runs.experiment import common_seeds
+from model.runs.output import git_commit, versions, write_atomically, write_json
+from model.ui.arguments import Parser, int_in, scheduler
+from model.ui.figures import headless, save
 
-YEARS = 20
-GRID = {"home_bias": (0.0, 0.05, 0.1, 0.2), "tech_gap": (0.11, 0.12, 0.13, 0.14), "seek_prime": (0.04, 0.05, 0.06)}
-
-
-def measure(job: tuple[int, tuple[str, ...]]) -> dict[str, float]:
-    seed, overrides = job
-    model = NTIBModel(load_scenario("status_quo", list(overrides)), seed=seed, years=YEARS).run()
-    return {**target_values(model), **check_values(model)}
-
-
-def run_seeds(seeds: int, overrides: tuple[str, ...], pool: ProcessPoolExecutor) -> dict[str, np.ndarray]:
-    results = list(pool.map(measure, [(s, overrides) for s in range(1, seeds + 1)]))
-    return {k: np.array([r[k] for r in results]) for k in results[0]}
+ROOT = Path(__file__).resolve().parent.parent
+PREDICTIVE_SHARE = 0.7  # a level pattern passes the predictive check when this share of posterior runs is in band
+IDENTIFIED = 0.75  # a parameter is identified when its posterior sd is below this share of its prior sd
+MASTER_SEED = 2025  # the predictive check's draws and seeds
+DEFAULT_SEEDS = 10  # runs at the default point for the checks table and the comparison
+# the data file's checks, as the validation suite measures them over a whole run
+CHECKS = {"us_primes_foreign_components": "us_foreign_component_share", "us_revenue_share": "us_revenue_share@run"}
 
 
-def loss(values: dict[str, np.ndarray]) -> float:
-    """Sum over targets of the squared distance of the seed mean from the target, in half-bands."""
-    total = 0.0
-    for key, t in country_data().targets.items():
-        half = (t["high"] - t["low"]) / 2
-        total += ((values[key].mean() - t["value"]) / half) ** 2
-    return total
+def parser() -> Parser:
+    p = Parser(prog="calibrate.py", description="Calibrate the behavioural parameters (ABC-SMC) and write the "
+               "posterior and docs/calibration.md.")
+    p.add_argument("--budget", type=int_in(10, 10_000_000), default=2500,
+                   help="simulations in all, every session counted; the population running when it is reached "
+                        "finishes (default 2500, about 25 minutes on 2 cores)")
+    p.add_argument("--population", type=int_in(10, 100_000), default=100, help="particles per population "
+                   "(default 100)")
+    p.add_argument("--draws", type=int_in(10, 100_000), default=100,
+                   help="posterior-predictive runs, each a posterior draw with its own seed (default 100)")
+    p.add_argument("--workers", type=int_in(1, 1024), default=2, help="parallel runs (default 2)")
+    p.add_argument("--scheduler", type=scheduler, default=None, help="a Dask scheduler tcp://HOST:PORT, or 'local'")
+    p.add_argument("--database", type=Path, default=ROOT / "out" / "calibration" / "abc.db",
+                   help="where the populations are kept (default out/calibration/abc.db)")
+    p.add_argument("--fresh", action="store_true", help="delete --database first and start over")
+    p.add_argument("--posterior", type=Path, default=ROOT / "model" / "data" / POSTERIOR_FILE,
+                   help=f"where the posterior is written (default model/data/{POSTERIOR_FILE})")
+    p.add_argument("--out", type=Path, default=ROOT / "docs" / "calibration.md", help="report path")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p
 
 
-def search(seeds: int, pool: ProcessPoolExecutor) -> None:
-    names = list(GRID)
-    print("| " + " | ".join(names) + " | loss | " + " | ".join(country_data().targets) + " |")
-    print("|" + "---|" * (len(names) + 1 + len(country_data().targets)))
-    for combo in itertools.product(*GRID.values()):
-        overrides = tuple(f"params.{n}={v}" for n, v in zip(names, combo))
-        values = run_seeds(seeds, overrides, pool)
-        cells = [f"{values[k].mean():.3f}" for k in country_data().targets]
-        print(f"| {' | '.join(map(str, combo))} | {loss(values):.2f} | {' | '.join(cells)} |", flush=True)
+# -- what the report says about the posterior ---------------------------------------------------------------
 
 
-def report(seeds: int, pool: ProcessPoolExecutor) -> str:
-    values = run_seeds(seeds, (), pool)
-    targets = country_data().targets
+def parameter_table(post: Posterior) -> pd.DataFrame:
+    """Per parameter: prior, value before calibration, posterior mean, sd and 90 % interval, and how much the
+    data narrowed and moved it (in prior standard deviations)."""
+    before, mean, sd = default_point(), post.mean(), post.sd()
+    rows = []
+    for j, name in enumerate(post.names):
+        prior = priors()[name]
+        prior_sd = prior.width / math.sqrt(12)
+        low, high = weighted_quantiles(post.values[:, j], post.weights, (0.05, 0.95))
+        rows.append({"parameter": name, "prior_low": prior.low, "prior_high": prior.high, "before": before[name],
+                     "mean": mean[name], "sd": sd[name], "q05": low, "q95": high,
+                     "contraction": sd[name] / prior_sd,
+                     "shift": (mean[name] - (prior.low + prior.high) / 2) / prior_sd,
+                     "identified": sd[name] / prior_sd < IDENTIFIED})
+    return pd.DataFrame(rows)
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels: tuple[float, ...]) -> tuple[float, ...]:
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order]) - weights[order] / 2
+    return tuple(float(np.interp(level, cumulative, values[order])) for level in levels)
+
+
+def correlations(post: Posterior) -> pd.DataFrame:
+    centred = post.values - post.weights @ post.values
+    covariance = (centred * post.weights[:, None]).T @ centred
+    scale = np.sqrt(np.diag(covariance))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame(covariance / np.outer(scale, scale), index=post.names, columns=post.names)
+
+
+def strongest_pairs(corr: pd.DataFrame, n: int = 10) -> list[tuple[str, str, float]]:
+    names = list(corr.index)
+    pairs = [(a, b, float(corr.loc[a, b])) for i, a in enumerate(names) for b in names[i + 1:]]
+    return sorted(pairs, key=lambda p: -abs(p[2]) if np.isfinite(p[2]) else 0.0)[:n]
+
+
+def predictive_table(runs: pd.DataFrame, default: pd.DataFrame) -> pd.DataFrame:
+    """Share of posterior-predictive runs (and of default-point seeds) inside each level band, by window."""
+    rows = []
+    for pattern in (p for p in patterns().values() if p.kind == "levels"):
+        for window in validation.WINDOWS:
+            column = f"{pattern.name}@{window}"
+            values = runs[column].to_numpy(dtype=float)
+            rows.append({"pattern": pattern.name, "window": window, "low": pattern.low, "high": pattern.high,
+                         "mean": float(np.nanmean(values)), "q05": float(np.nanquantile(values, 0.05)),
+                         "q95": float(np.nanquantile(values, 0.95)),
+                         "share_in_band": float(np.mean([pattern.holds(v) for v in values])),
+                         "default_share": float(np.mean([pattern.holds(v) for v in default[column]]))})
+    frame = pd.DataFrame(rows)
+    return frame.assign(passes=frame["share_in_band"] >= PREDICTIVE_SHARE)
+
+
+# -- figures ------------------------------------------------------------------------------------------------
+
+
+def marginals_figure(post: Posterior, table: pd.DataFrame, path: Path) -> None:
+    """Each parameter's weighted posterior histogram over its prior range (the prior is the flat line)."""
+    columns = 6
+    rows = math.ceil(len(post.names) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 1.9 * rows))
+    for ax, (j, name) in zip(axes.flat, enumerate(post.names)):
+        prior = priors()[name]
+        bins = np.linspace(prior.low, prior.high, 13)
+        ax.hist(post.values[:, j], bins=bins, weights=post.weights, density=True, color="#4c72b0", alpha=0.8)
+        ax.axhline(1 / prior.width, color="0.3", lw=1, ls="--")
+        ax.axvline(table.loc[j, "before"], color="#c44e52", lw=1.2)
+        ax.set_title(name + (" *" if table.loc[j, "identified"] else ""), fontsize=8)
+        ax.tick_params(labelsize=6)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.set_yticks([])
+    for ax in axes.flat[len(post.names):]:
+        ax.set_visible(False)
+    fig.suptitle("Posterior (bars) against the uniform prior (dashed); red: the value before calibration; "
+                 "* identified (posterior sd < 0.75 of the prior's)", fontsize=10)
+    save(fig, path)
+
+
+def correlation_figure(corr: pd.DataFrame, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(11, 9.5))
+    image = ax.imshow(corr.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1)
+    ax.set_xticks(range(len(corr)), corr.index, rotation=90, fontsize=6)
+    ax.set_yticks(range(len(corr)), corr.index, fontsize=6)
+    fig.colorbar(image, ax=ax, shrink=0.7, label="weighted posterior correlation")
+    ax.set_title("Pairwise posterior correlations of the calibrated parameters")
+    save(fig, path)
+
+
+def predictive_figure(table: pd.DataFrame, path: Path) -> None:
+    """Each level pattern's posterior-predictive 90 % range against its band, by window."""
+    names = list(dict.fromkeys(table["pattern"]))
+    fig, axes = plt.subplots(3, 4, figsize=(14, 8))
+    offsets = {"first": -0.2, "last": 0.0, "run": 0.2}
+    for ax, name in zip(axes.flat, names):
+        rows = table[table["pattern"] == name]
+        pattern = patterns()[name]
+        ax.axhspan(pattern.low, pattern.high, color="#55a868", alpha=0.2, label="band")
+        ax.axhline(pattern.value, color="#55a868", lw=1)
+        for _, row in rows.iterrows():
+            x = offsets[row["window"]]
+            ax.errorbar([x], [row["mean"]], yerr=[[row["mean"] - row["q05"]], [row["q95"] - row["mean"]]], fmt="o",
+                        color="#4c72b0", capsize=3)
+        ax.set_xticks(list(offsets.values()), list(offsets))
+        ax.set_xlim(-0.4, 0.4)
+        ax.set_title(pattern.label, fontsize=8)
+        ax.set_ylabel(pattern.unit, fontsize=7)
+        ax.tick_params(labelsize=7)
+    fig.suptitle("Posterior-predictive check: mean and 90 % range of posterior runs (blue) against each band "
+                 "(green), first five years, last five and the whole run", fontsize=10)
+    save(fig, path)
+
+
+# -- the report ---------------------------------------------------------------------------------------------
+
+
+def number(value: float, digits: int = 3) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if not np.isfinite(value):
+        return "n/a"
+    if value != 0 and abs(value) < 10 ** -digits:
+        return f"{value:.2g}"
+    return f"{value:.{digits}f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def spread(values: pd.Series) -> str:
+    return f"{values.mean():.3f} ± {values.std(ddof=1):.3f}"
+
+
+def report(result: calibration.Calibration, post: Posterior, params: pd.DataFrame, corr: pd.DataFrame,
+           predictive: pd.DataFrame, predictive_runs: pd.DataFrame, default_levels: pd.DataFrame, args,
+           seconds: float) -> str:
+    manifest = post.manifest
+    passed = int(predictive["passes"].sum())
+    identified = params[params["identified"]]["parameter"].tolist()
     lines = [
-        "# Calibration of status_quo",
+        "# Calibration: a posterior over the behavioural parameters",
         "",
-        f"Generated by `python scripts/calibrate.py --seeds {seeds}` (or `make calibration`) at commit "
-        f"`{git_commit()}`; do not edit by hand. Each model value is the mean over seeds 1-{seeds} of a "
-        f"{YEARS}-year run of `status_quo` at the default firm scale, with the standard deviation and range.",
+        "Regenerated by `make calibration` (`scripts/calibrate.py`); never edited by hand. "
+        f"Commit `{git_commit()}`, {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d')}, pyabc "
+        f"{versions().get('pyabc')}; {seconds:.0f} s in this session on {args.workers} workers"
+        + (f", resumed after population {result.resumed_from - 1}" if result.resumed_from else "") + ".",
         "",
-        "## Targets (model/data/countries.toml)",
+        "## Method",
         "",
-        "| target | observed | band | model mean ± sd | min - max | met | source |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    met_all = True
-    for key, t in targets.items():
-        v = values[key]
-        met = t["low"] <= v.mean() <= t["high"]
-        met_all &= met
-        lines.append(f"| {key} | {t['value']} | {t['low']} - {t['high']} | {v.mean():.3f} ± {v.std(ddof=1):.3f} "
-                     f"| {v.min():.3f} - {v.max():.3f} | {'met' if met else 'MISSED'} | {t['source']} ({t['tag']}) |")
-    lines += [
+        f"Approximate Bayesian computation by sequential Monte Carlo (ABC-SMC, pyabc) over the {len(post.names)} "
+        "behavioural parameters that are tuned or assumed, each with a uniform prior from "
+        "`model/data/priors.toml` (the table below gives every range and its basis). The data are the validation "
+        "suite's level patterns (`model/data/patterns.toml`) in the first five years and in the last five years "
+        f"of a {validation.YEARS}-year `status_quo` run: {len(calibration.observed())} statistics, so a parameter "
+        "point whose levels drift out of band late in the run is penalised even when its average is in band. The "
+        "distance is the root mean square over the statistics of the gap between model and observed value in "
+        "half-bands: 1 means every pattern sits at the edge of its band. Each particle is one run with its own "
+        "seed, so the posterior includes the model's own noise. Epsilon follows the median of the last "
+        "population's distances.",
         "",
-        f"All targets met: {'yes' if met_all else 'no'}. Definitions: `us_foreign_share` and `can_share_to_us` "
-        "are shares of end-item (prime) awards, which is what the sources measure; `us_effective_primes` is the "
-        "mean over sectors of 1/HHI of US primes' award shares.",
+        f"Budget: {manifest['budget']['population']} particles per population, {result.simulations} simulations "
+        f"in all (budget {manifest['budget']['simulations']}).",
         "",
-        "## Checks (observed, not tuned to)",
-        "",
-        "| check | observed | model mean ± sd | min - max | source |",
+        "| population | epsilon | particles | simulations | acceptance |",
         "|---|---|---|---|---|",
-        *(f"| {key} | {t['value']} | {values[key].mean():.3f} ± {values[key].std(ddof=1):.3f} | "
-          f"{values[key].min():.3f} - {values[key].max():.3f} | {t['source']} ({t['tag']}) |"
-          for key, t in country_data().checks.items()),
+        *(f"| {g.t} | {number(g.epsilon)} | {g.particles} | {g.simulations} | {number(g.acceptance)} |"
+          for g in result.generations),
         "",
-        "`us_primes_foreign_components` is the share of all US primes' component spending (for every buyer) "
-        "that goes to foreign suppliers. In status_quo it is mostly two kinds of directed work: the offset "
-        "work that Canada's, Australia's and New Zealand's offset rules place in their own countries when US "
-        "primes win their contracts, and the workshare of joint products that US primes place with their "
-        "partners' suppliers (over seeds 1-10 the share is 0.089 with those offset rates at zero and 0.074 "
-        "with `codev_workshare` at zero). Otherwise US primes buy their components at home, so the US content "
-        "minimum rarely binds on them; it bites on allied offers, through the content test (docs/ODD.md §7.3). "
-        "`us_revenue_share` is US firms' share of US and European firms' revenue (end items and components); "
-        "it is reported, not tuned to, because the data file's US and European market proxies are not "
-        "consistent with each other (docs/validation.md).",
+        "## Posterior",
         "",
-        "## How the behavioural parameters were set",
+        f"Effective sample size of the final weights: {post.effective_size():.0f} of {len(post.weights)} "
+        "particles. *Contraction* is the posterior standard deviation over the prior's; *shift* the move of the "
+        "mean from the prior's centre, in prior standard deviations. A parameter is **identified** when its "
+        f"contraction is below {IDENTIFIED}: the patterns narrow it. The others the patterns barely inform; their "
+        "posterior is close to their prior, and the results carry that uncertainty.",
         "",
-        "Parameters marked *tuned* were chosen by the grid search `python scripts/calibrate.py --search "
-        f"--seeds 5` over {', '.join(f'`{k}` {v}' for k, v in GRID.items())}, minimising the sum over targets "
-        "of the squared distance of the seed mean from the observed value in half-bands; the chosen point is "
-        "the default in `model/policy/params.py`. The others are assumptions or literature values, as each says.",
+        f"Identified ({len(identified)} of {len(post.names)}): " + (", ".join(f"`{n}`" for n in identified)
+                                                                     or "none") + ".",
+        "",
+        "![marginal posteriors](img/calibration/marginals.png)",
+        "",
+        "| parameter | prior | before | posterior mean | sd | 90 % interval | contraction | shift | identified | "
+        "basis of the prior |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *(f"| `{r.parameter}` | {number(r.prior_low, 4)}-{number(r.prior_high, 4)} | {number(r.before, 4)} | "
+          f"{number(r.mean, 4)} | {number(r.sd, 4)} | {number(r.q05, 4)} to {number(r.q95, 4)} | "
+          f"{number(r.contraction, 2)} | {number(r.shift, 2)} | {number(r.identified)} | "
+          f"{priors()[r.parameter].basis} |" for r in params.itertuples()),
+        "",
+        "### Pairwise correlations",
+        "",
+        "The strongest weighted correlations between parameters in the posterior: pairs the patterns trade "
+        "against each other (one can stand in for the other), so only their combination is pinned down.",
+        "",
+        "| parameter | parameter | correlation |",
+        "|---|---|---|",
+        *(f"| `{a}` | `{b}` | {number(r, 2)} |" for a, b, r in strongest_pairs(corr)),
+        "",
+        "![posterior correlations](img/calibration/correlations.png)",
+        "",
+        "## Posterior-predictive check",
+        "",
+        f"{args.draws} `status_quo` runs, each at a posterior draw with its own seed (master seed {MASTER_SEED}), "
+        "measured like the validation suite. A level passes when at least "
+        f"{100 * PREDICTIVE_SHARE:.0f} % of these runs are inside its band. The last column is the same share "
+        f"over {DEFAULT_SEEDS} seeds at the parameter values before calibration. Passed: {passed} of "
+        f"{len(predictive)}.",
+        "",
+        "| pattern | window | band | mean | 90 % range | share in band | passes | before calibration |",
+        "|---|---|---|---|---|---|---|---|",
+        *(f"| {patterns()[r.pattern].label} | {r.window} | {number(r.low)}-{number(r.high)} | {number(r.mean)} | "
+          f"{number(r.q05)} to {number(r.q95)} | {number(r.share_in_band, 2)} | {number(r.passes)} | "
+          f"{number(r.default_share, 2)} |" for r in predictive.itertuples()),
+        "",
+        "![posterior-predictive check](img/calibration/predictive.png)",
+        "",
+        "## Checks (observed, not calibrated to)",
+        "",
+        "Observed figures reported beside the patterns, over the posterior-predictive runs and over the seeds at "
+        "the values before calibration (mean ± sd).",
+        "",
+        "| check | observed | posterior runs | before calibration | source |",
+        "|---|---|---|---|---|",
+        *(f"| {key} | {t['value']} | {spread(predictive_runs[CHECKS[key]])} | {spread(default_levels[CHECKS[key]])} "
+          f"| {t['source']} ({t['tag']}) |" for key, t in country_data().checks.items()),
+        "",
+        "",
+        "## Every behavioural parameter",
+        "",
+        "The default of each parameter (`model/policy/params.py`) and how it was set. The calibrated ones carry "
+        "the prior above; the rest are held fixed, as `model/data/priors.toml` explains.",
         "",
         "| parameter | value | how it was set |",
         "|---|---|---|",
+        *(f"| {name} | {getattr(Params(), name)} | {doc} |" for name, _, doc in params_doc()),
+        "",
+        "## Observed figures in the data file",
+        "",
+        "Tags: S stated in the source, S2 secondary source, D derived (arithmetic shown), U uncertain proxy, "
+        "A assumption where docs/sources.md has no figure; sources §X.Y is section X.Y of that file.",
+        "",
+        "| table | key | value | tag | source |",
+        "|---|---|---|---|---|",
+        *(f"| {t} | {k} | {v} | {tag} | {src} |" for t, k, v, tag, src in sourced_rows()),
     ]
-    lines += [f"| {name} | {getattr(Params(), name)} | {doc} |" for name, _, doc in params_doc()]
-    lines += ["", "## Observed figures in the data file", "",
-              "Tags: S stated in the source, S2 secondary source, D derived (arithmetic shown), U uncertain proxy, "
-              "A assumption where docs/sources.md has no figure; sources §X.Y is section X.Y of that file.", "",
-              "| table | key | value | tag | source |", "|---|---|---|---|---|"]
-    lines += [f"| {t} | {k} | {v} | {tag} | {src} |" for t, k, v, tag, src in sourced_rows()]
     return "\n".join(lines) + "\n"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--out", type=Path, default=Path("docs/calibration.md"))
-    parser.add_argument("--search", action="store_true", help="print the grid search instead of the report")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
-    args = parser.parse_args()
-    with ProcessPoolExecutor(args.workers) as pool:
-        if args.search:
-            search(args.seeds, pool)
-            return 0
-        text = report(args.seeds, pool)
-    write_atomically(args.out, text)
-    print(text)
+def posterior_files(result: calibration.Calibration, budget: calibration.Budget, path: Path) -> Posterior:
+    """Write the posterior CSV and its manifest atomically, and read them back as the package will."""
+    frame = result.particles
+    text = frame.to_csv(index=False, float_format="%.6g")
+    manifest = {
+        "method": "ABC-SMC (pyabc), uniform priors, median epsilon, one run per particle",
+        "scenario": calibration.SCENARIO, "years": validation.YEARS,
+        "priors": {n: {"low": p.low, "high": p.high} for n, p in priors().items()},
+        "data": calibration.observed(), "half_bands": calibration.half_bands(),
+        "distance": "root mean square of (model - observed) / half-band; a missing pattern counts "
+                    f"{calibration.MISSING} half-bands",
+        "budget": {"population": budget.population, "simulations": budget.simulations},
+        "simulations": result.simulations,
+        "populations": [vars(g) for g in result.generations],
+        "commit": git_commit(), "versions": versions(),
+        "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    write_atomically(path, text)
+    write_json(path.with_name(MANIFEST_FILE), manifest)
+    return read_posterior(text, manifest)
+
+
+def default_runs(workers: int, scheduler_address: str | None, progress: bool) -> pd.DataFrame:
+    """The suite's measures at the values before calibration, over seeds 1..DEFAULT_SEEDS."""
+    jobs = [validation.Job("status_quo", (), s) for s in range(1, DEFAULT_SEEDS + 1)]
+    return validation.run({"default": jobs}, workers, scheduler_address, progress)["default"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+        headless()
+        start = time.monotonic()
+        if args.fresh:
+            args.database.unlink(missing_ok=True)
+        budget = calibration.Budget(population=args.population, simulations=args.budget)
+        result = calibration.calibrate(args.database, budget, args.workers, args.scheduler, not args.quiet)
+        post = posterior_files(result, budget, args.posterior)
+        draws = post.draws(args.draws, MASTER_SEED)
+        predictive_runs = calibration.predictive(draws, common_seeds(MASTER_SEED, args.draws), args.workers,
+                                                 args.scheduler, not args.quiet)
+        default_levels = default_runs(args.workers, args.scheduler, not args.quiet)
+        params, corr = parameter_table(post), correlations(post)
+        predictive = predictive_table(predictive_runs, default_levels)
+        images = args.out.parent / "img" / "calibration"
+        images.mkdir(parents=True, exist_ok=True)
+        marginals_figure(post, params, images / "marginals")
+        correlation_figure(corr, images / "correlations")
+        predictive_figure(predictive, images / "predictive")
+        write_atomically(args.out, report(result, post, params, corr, predictive, predictive_runs, default_levels, args,
+                                          time.monotonic() - start))
+    except InputError as exc:
+        print(f"calibrate.py: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("calibrate.py: interrupted; the finished populations are kept, rerun to resume", file=sys.stderr)
+        return 130
+    print(f"calibrate.py: wrote {args.posterior}, {args.out} in {time.monotonic() - start:.0f} s", file=sys.stderr)
     return 0
 
 

@@ -11,6 +11,7 @@ from sweep_kills import SWEEP as SWEEP_KILL
 from sweep_kills import kill_and_resume, outcome, raw_keys
 
 from model.common.errors import InputError
+from model.policy.posterior import posterior
 from model.runs import experiment
 from model.runs.experiment import Point, Sweep, common_seeds, load, run_sweep
 from model.runs.store import ResultStore
@@ -136,3 +137,24 @@ def test_no_scheduler_there_leaves_no_empty_store(tmp_path):
         run_sweep(Sweep("t", SWEEP.points[:1], SWEEP.seeds[:1], 7, 2), store, scheduler=f"tcp://127.0.0.1:{port}",
                   progress=False)
     assert not store.exists()
+
+
+def test_posterior_draws_are_common_to_the_points_and_a_design_factor_wins_over_a_draw():
+    sweep = Sweep("posterior", (Point.of("status_quo"), Point.of("status_quo", ["params.markup=0.11"], markup=0.11)),
+                  common_seeds(7, 4), master_seed=7, years=3, parameters="posterior")
+    tasks = experiment.plan(sweep)
+    by_point = {p: [t for t in tasks if t.point == p] for p in (0, 1)}
+    expected = [{o.split("=")[0].removeprefix("params."): float(o.split("=")[1]) for o in draw}
+                for draw in posterior().draws(4, 7)]
+    assert [t.spec.raw["params"] for t in by_point[0]] == expected  # draw i of the master seed for seed i
+    for first, second in zip(by_point[0], by_point[1]):
+        assert first.seed == second.seed
+        assert second.spec.raw["params"] == {**first.spec.raw["params"], "markup": 0.11}
+    assert [t.key for t in experiment.plan(sweep)] == [t.key for t in tasks]  # reproducible from the master seed
+    default_keys = {t.key for t in experiment.plan(Sweep("posterior", sweep.points, sweep.seeds, 7, years=3))}
+    assert default_keys.isdisjoint(t.key for t in tasks)
+
+
+def test_an_unknown_parameter_source_is_refused():
+    with pytest.raises(InputError, match="expected one of default, posterior"):
+        Sweep("x", (Point.of("status_quo"),), (1,), 1, parameters="prior")

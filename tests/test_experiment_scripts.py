@@ -92,6 +92,21 @@ def test_preference_sweep_script(tmp_path):
     assert (tmp_path / "preference_sweep.png").is_file() and (tmp_path / "manifest.json").is_file()
 
 
+def test_headline_effect_from_seeds_alone_and_with_posterior_draws(tmp_path):
+    sweep = _script("preference_sweep")
+    assert sweep.main(sweep.run, sweep.build, _tiny(tmp_path, "--runs", "3", "--seeds", "3", "--years", "2")) == 0
+    table = pd.read_csv(tmp_path / "headline_uncertainty.csv")
+    assert table["uncertainty"].tolist() == ["seeds alone", "seeds and parameters"]
+    assert (table["lo"] <= table["mean"]).all() and (table["mean"] <= table["hi"]).all()
+    assert (table["runs"] == 3).all() and (table["runs for ±25 %"] >= 2).all()
+    seed_sd, parameter_sd = table.loc[0, "sd from seeds"], table.loc[0, "sd from parameters"]
+    assert seed_sd == pytest.approx(table.loc[0, "sd of a run's effect"])
+    total = table.loc[1, "sd of a run's effect"]
+    assert parameter_sd == pytest.approx(np.sqrt(max(total**2 - seed_sd**2, 0.0)))
+    assert table.loc[0, "dominant source"] == ("parameters" if parameter_sd > seed_sd else "seeds")
+    assert (tmp_path / "store-seeds").is_dir()
+
+
 def test_barriers_heatmap_script(tmp_path):
     heat = _script("barriers_heatmap")
     assert heat.main(heat.run, heat.build, _tiny(tmp_path, "--runs", "2", "--seeds", "2", "--years", "2")) == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -29,3 +31,16 @@ def ci_columns(label: str, values: np.ndarray | pd.Series, scale: float = 1.0) -
     table keeps numeric (NaN where there is nothing to average)."""
     mean, half = mean_ci(np.asarray(values, dtype=float) * scale)
     return {f"{label} mean": float(mean), f"{label} lo": float(mean - half), f"{label} hi": float(mean + half)}
+
+
+def runs_needed(mean: float, sd: float, precision: float = 0.25) -> float:
+    """Smallest n with t(0.975, n-1) * sd / sqrt(n) <= precision * |mean|: the runs a 95 % interval of
+    +-precision of the effect needs (inf when there is no effect to measure)."""
+    if not math.isfinite(sd) or mean == 0 or not math.isfinite(mean):
+        return math.inf
+    if sd == 0:
+        return 2.0
+    for n in range(2, 100_001):
+        if stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) <= precision * abs(mean):
+            return float(n)
+    return math.inf

@@ -33,6 +33,7 @@ from tqdm import tqdm
 
 from model.common.countries import COUNTRIES, pair_key
 from model.common.errors import InputError
+from model.policy.posterior import posterior
 from model.policy.scenario import ScenarioSpec, load_scenario
 from model.runs.output import git_commit
 from model.runs.single import run_one
@@ -40,6 +41,7 @@ from model.runs.store import ResultStore
 from model.simulation.model import DEFAULT_FIRM_SCALE
 
 PRODUCERS = tuple(c for c in COUNTRIES if c != "ROW")
+PARAMETERS = ("default", "posterior")  # where a sweep's behavioural parameters come from
 SCHEDULER = re.compile(r"(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
 FLUSH_SECONDS = 30.0
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -69,10 +71,22 @@ class Sweep:
     years: int = 20
     firm_scale: float = DEFAULT_FIRM_SCALE
     series: bool = True  # keep the quarterly time series (figures over time need them; big sweeps may not)
+    parameters: str = "default"  # or "posterior": run i of every point draws its parameters from the posterior
+
+    def __post_init__(self) -> None:
+        if self.parameters not in PARAMETERS:
+            raise InputError(f"parameters {self.parameters!r}: expected one of {', '.join(PARAMETERS)}")
+
+    def draws(self) -> list[tuple[str, ...]]:
+        """The parameter overrides of run i (same seed index) of every point: none, or posterior draw i of the
+        master seed, so the draws are common to all points and a difference between points stays paired."""
+        if self.parameters == "default":
+            return [() for _ in self.seeds]
+        return posterior().draws(len(self.seeds), self.master_seed)
 
     def describe(self) -> dict:
         return {"name": self.name, "master_seed": self.master_seed, "seeds": list(self.seeds), "years": self.years,
-                "firm_scale": self.firm_scale, "series": self.series,
+                "firm_scale": self.firm_scale, "series": self.series, "parameters": self.parameters,
                 "points": [{"scenario": p.scenario, "overrides": list(p.overrides), "factors": dict(p.factors)}
                            for p in self.points]}
 
@@ -94,12 +108,16 @@ class Task:
 
 
 def plan(sweep: Sweep) -> list[Task]:
-    """Validate every point (a bad lever stops the sweep before any run) and key every run."""
+    """Validate every point (a bad lever stops the sweep before any run) and key every run. A point's own
+    overrides come after a posterior draw's, so a factor the design sets wins over the draw."""
     tasks = []
+    draws = sweep.draws()
     for i, p in enumerate(sweep.points):
-        spec = load_scenario(p.scenario, list(p.overrides), warn_unchanged=False)
-        resolved = json.dumps(spec.raw, sort_keys=True, default=str)
-        for seed in sweep.seeds:
+        specs = {draw: load_scenario(p.scenario, [*draw, *p.overrides], warn_unchanged=False)
+                 for draw in dict.fromkeys(draws)}
+        for seed, draw in zip(sweep.seeds, draws):
+            spec = specs[draw]
+            resolved = json.dumps(spec.raw, sort_keys=True, default=str)
             ident = json.dumps([spec.name, resolved, seed, sweep.years, sweep.firm_scale])
             key = hashlib.sha256(ident.encode()).hexdigest()[:24]
             tasks.append(Task(key, i, seed, spec, sweep.years, sweep.firm_scale, sweep.series))
@@ -354,5 +372,5 @@ def load_output(out: Path, series_columns: list[str] | None = None) -> tuple[Swe
         raise InputError(f"{out}: no experiment results here ({exc})") from None
     points = tuple(Point(p["scenario"], tuple(p["overrides"]), tuple(p["factors"].items())) for p in desc["points"])
     sweep = Sweep(desc["name"], points, tuple(desc["seeds"]), desc["master_seed"], desc["years"], desc["firm_scale"],
-                  desc["series"])
+                  desc["series"], desc.get("parameters", "default"))
     return sweep, load(sweep, out / "store", series_columns)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from model.common.errors import InputError
 
-PACKAGES = ("ntib-model", "mesa", "numpy", "scipy", "pandas", "matplotlib", "pyarrow")
+PACKAGES = ("ntib-model", "mesa", "numpy", "scipy", "pandas", "matplotlib", "pyarrow", "pyabc")
 STAGING = re.compile(r"\.staging-[a-z0-9_]{8}")  # what staged() names its folders (tempfile.mkdtemp's names)
 PROCESS_STARTED = time.time()  # a staging folder last changed before this was left by an earlier process
 

@@ -21,13 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from tqdm import tqdm
 
 from model.common.countries import FIVE_EYES
 from model.data.country_data import country_data
 from model.data.patterns import Pattern, patterns
-from model.metrics.statistics import mean_ci
+from model.metrics.statistics import mean_ci, runs_needed
 from model.metrics.validation import dynamics, outcomes, snapshot, supplier_tail, window_levels
 from model.runs.experiment import executor
 from model.simulation.model import DEFAULT_FIRM_SCALE, NTIBModel
@@ -249,20 +248,8 @@ def paired(base: pd.Series, treated: pd.Series) -> dict[str, float]:
     mean_array, half_array = mean_ci(d)
     mean, half = float(mean_array), float(half_array)
     sd = float(np.std(d, ddof=1)) if len(d) > 1 else math.nan
-    needed = _seeds_needed(mean, sd)
+    needed = runs_needed(mean, sd, RELATIVE_PRECISION)
     return {"effect": mean, "lo": mean - half, "hi": mean + half, "sd": sd, "n": len(d), "seeds_needed": needed}
-
-
-def _seeds_needed(mean: float, sd: float) -> float:
-    """Smallest n with t(0.975, n-1) * sd / sqrt(n) <= 25 % of |mean| (inf when there is no effect)."""
-    if not np.isfinite(sd) or mean == 0:
-        return math.inf
-    if sd == 0:
-        return 2.0
-    for n in range(2, 100_001):
-        if stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) <= RELATIVE_PRECISION * abs(mean):
-            return float(n)
-    return math.inf
 
 
 def lever_table(results: dict[str, pd.DataFrame]) -> pd.DataFrame:

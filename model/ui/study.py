@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,8 @@ import pandas as pd
 from model.common.countries import COUNTRIES, PRODUCERS
 from model.common.errors import InputError
 from model.common.quarters import MAX_YEARS
-from model.runs.experiment import Point, Results, Sweep, common_seeds, load, run_sweep
+from model.metrics.statistics import mean_ci, runs_needed
+from model.runs.experiment import PARAMETERS, Point, Results, Sweep, common_seeds, load, run_sweep
 from model.runs.output import manifest, staged, writable_dir, write_json
 from model.simulation.model import DEFAULT_FIRM_SCALE
 from model.ui.arguments import Parser, firm_scale, int_in, scheduler
@@ -28,7 +30,7 @@ from model.ui.figures import headless
 
 
 def parser(script: str, description: str, runs: int, seeds: int, runs_help: str, years: int = 20,
-           max_runs: int = 10_000) -> argparse.ArgumentParser:
+           max_runs: int = 10_000, parameters: str = "posterior") -> argparse.ArgumentParser:
     """The flags every script takes; `runs` is the size of the script's design (its meaning is `runs_help`).
     `description` may be the script's docstring: --help shows its first paragraph, whole."""
     p = Parser(prog=script, description=" ".join(description.strip().split("\n\n")[0].split()))
@@ -47,6 +49,11 @@ def parser(script: str, description: str, runs: int, seeds: int, runs_help: str,
                    help=f"share of the real firm population (default {DEFAULT_FIRM_SCALE})")
     p.add_argument("--master-seed", type=int_in(0, 2**32 - 1), default=20251,
                    help="seed the run seeds are spawned from (default 20251)")
+    p.add_argument("--parameters", choices=PARAMETERS, default=parameters,
+                   help="behavioural parameters: 'posterior' draws run i of every point from the calibrated "
+                        "posterior (draw i common to all points, like seed i), so intervals combine parameter and "
+                        f"seed uncertainty; 'default' holds them at model/policy/params.py (seeds only). "
+                        f"Default: {parameters}")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -77,8 +84,9 @@ def sweep(args: argparse.Namespace, name: str, points: list[Point], series: bool
           series_columns: list[str] | None = None) -> tuple[Sweep, Results]:
     """Run (or resume) the design over the common seeds and read back its results."""
     design = Sweep(name, tuple(points), common_seeds(args.master_seed, args.seeds), args.master_seed, args.years,
-                   args.firm_scale, series)
-    print(f"{name}: {len(points)} design points x {args.seeds} seeds = {len(points) * args.seeds} runs, "
+                   args.firm_scale, series, args.parameters)
+    drawn = " (each with its posterior draw)" if args.parameters == "posterior" else ""
+    print(f"{name}: {len(points)} design points x {args.seeds} seeds{drawn} = {len(points) * args.seeds} runs, "
           f"{args.years} years each", file=sys.stderr)
     done = run_sweep(design, args.out / "store", args.workers, args.scheduler, progress=not args.quiet)
     print(f"{name}: {done.ran} runs now, {done.already} already stored, {done.failed} failed", file=sys.stderr)
@@ -86,6 +94,103 @@ def sweep(args: argparse.Namespace, name: str, points: list[Point], series: bool
     if len(results.failed):
         print(f"{name}: {len(results.failed)} runs failed; their errors are in failed_runs.csv", file=sys.stderr)
     return design, results
+
+
+PRECISION = 0.25  # the relative half-width "runs needed" aims at
+
+
+def spread_of(args: argparse.Namespace) -> str:
+    """What a script's intervals are over, for titles and table notes."""
+    return "seeds and posterior draws" if args.parameters == "posterior" else "seeds"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A script's headline effect: `value` (of the flat run rows) at the `treated` point minus at the `base` point,
+    paired over the common seeds (and, with --parameters posterior, the common posterior draws)."""
+
+    label: str
+    outcome: str  # what `value` measures, with its unit
+    value: Callable[[pd.DataFrame], pd.Series]
+    base: Point
+    treated: Point
+    rows: Callable[[Results], pd.DataFrame] = lambda results: results.runs  # the frame `value` reads
+
+
+def point_where(points: list[Point], scenario: str | None = None, **factors: object) -> Point:
+    """The design point with these factor values (and scenario), for naming a headline's two points."""
+    for point in points:
+        if (scenario is None or point.scenario == scenario) and all(dict(point.factors).get(k) == v
+                                                                    for k, v in factors.items()):
+            return point
+    raise InputError(f"no design point has {scenario or ''} {factors}; the headline needs it (a larger --runs?)")
+
+
+def headline(args: argparse.Namespace, design: Sweep, results: Results, effect: Headline) -> pd.DataFrame:
+    """The headline effect's interval from seeds alone and, with --parameters posterior, from seeds and parameters
+    together, the standard deviation each source adds, which dominates, and the runs a +-25 % interval needs.
+
+    The seeds-alone numbers come from the two points at the default parameters, run into `store-seeds/` beside
+    the design's store (and reused on a rerun). A run's variance under the posterior is the seed variance plus
+    the parameter variance, so the parameter part is the difference (floored at zero)."""
+    rows = [_effect_row("seeds alone", _paired(*_seeds_only(args, design, results, effect), effect))]
+    if design.parameters == "posterior":
+        rows.append(_effect_row("seeds and parameters", _paired(design, results, effect)))
+        seed_sd, total_sd = float(rows[0]["sd of a run's effect"]), float(rows[1]["sd of a run's effect"])  # type: ignore[arg-type]
+        parameter_sd = float(np.sqrt(max(total_sd**2 - seed_sd**2, 0.0)))
+        dominant = "parameters" if parameter_sd > seed_sd else "seeds"
+        for row in rows:
+            row |= {"sd from seeds": seed_sd, "sd from parameters": parameter_sd, "dominant source": dominant}
+    table = pd.DataFrame(rows).assign(effect=effect.label, outcome=effect.outcome)
+    table = table[["effect", "outcome", *table.columns[:-2]]]
+    for row in rows:
+        print(f"{design.name}: {effect.label}, {row['uncertainty']}: {row['mean']:.4g} "
+              f"[{row['lo']:.4g}, {row['hi']:.4g}] over {row['runs']} runs; a ±{100 * PRECISION:.0f} % interval "
+              f"needs {row['runs for ±25 %']:.0f} runs", file=sys.stderr)
+    if design.parameters == "posterior":
+        print(f"{design.name}: the {rows[0]['dominant source']} dominate the uncertainty of the headline effect "
+              f"(sd {rows[0]['sd from seeds']:.3g} from seeds, {rows[0]['sd from parameters']:.3g} from parameters)",
+              file=sys.stderr)
+    return table
+
+
+def write_headline(table: pd.DataFrame, folder: Path) -> None:
+    """The headline table as headline_uncertainty.csv/.md."""
+    write_table(table, folder, "headline_uncertainty", "Headline effect: seeds against seeds and parameters",
+                "Mean paired effect (treated minus base) with its 95 % interval (lo, hi) over the runs; 'seeds "
+                "alone' holds the behavioural parameters at their defaults, 'seeds and parameters' draws run i of "
+                "both points from the calibrated posterior (docs/calibration.md). The standard deviations are of "
+                "one run's effect; the parameter part is what the posterior adds to the seed variance. Runs for "
+                f"±{100 * PRECISION:.0f} %: the runs a 95 % interval of ±{100 * PRECISION:.0f} % of the effect "
+                "needs at that variance.")
+
+
+def _seeds_only(args: argparse.Namespace, design: Sweep, results: Results, effect: Headline
+                ) -> tuple[Sweep, Results]:
+    """The headline's two points over the same seeds at the default parameters."""
+    if design.parameters == "default":
+        return design, results
+    seeds = replace(design, name=f"{design.name}-seeds", points=(effect.base, effect.treated), parameters="default")
+    run_sweep(seeds, args.out / "store-seeds", args.workers, args.scheduler, progress=not args.quiet)
+    return seeds, load(seeds, args.out / "store-seeds")
+
+
+def _paired(design: Sweep, results: Results, effect: Headline) -> np.ndarray:
+    """The effect in each seed (with its draw) that both points ran, in seed order."""
+    runs = effect.rows(results)
+    index = {point: i for i, point in enumerate(design.points)}
+    values = runs.assign(v=effect.value(runs)).set_index(["point", "seed"])["v"]
+    base, treated = values.xs(index[effect.base], level="point"), values.xs(index[effect.treated], level="point")
+    both = base.index.intersection(treated.index)
+    return (treated[both] - base[both]).to_numpy(dtype=float)
+
+
+def _effect_row(uncertainty: str, differences: np.ndarray) -> dict[str, object]:
+    mean, half = (float(v) for v in mean_ci(differences))
+    sd = float(np.nanstd(differences, ddof=1)) if len(differences) > 1 else float("nan")
+    return {"uncertainty": uncertainty, "mean": mean, "lo": mean - half, "hi": mean + half,
+            "runs": int(np.isfinite(differences).sum()), "sd of a run's effect": sd,
+            "runs for ±25 %": runs_needed(mean, sd, PRECISION)}
 
 
 @contextlib.contextmanager
