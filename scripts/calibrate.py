@@ -47,9 +47,9 @@ CHECKS = {"us_primes_foreign_components": "us_foreign_component_share", "us_reve
 def parser() -> Parser:
     p = Parser(prog="calibrate.py", description="Calibrate the behavioural parameters (ABC-SMC) and write the "
                "posterior and docs/calibration.md.")
-    p.add_argument("--budget", type=int_in(10, 10_000_000), default=2500,
-                   help="simulations in all, every session counted; the population running when it is reached "
-                        "finishes (default 2500, about 25 minutes on 2 cores)")
+    p.add_argument("--budget", type=int_in(10, 10_000_000), default=3500,
+                   help="simulations in all, every session counted; a population the rest cannot pay for at the "
+                        "last acceptance rate is not started (default 3500, about 25 minutes on 2 cores)")
     p.add_argument("--population", type=int_in(10, 100_000), default=100, help="particles per population "
                    "(default 100)")
     p.add_argument("--draws", type=int_in(10, 100_000), default=100,

@@ -45,7 +45,7 @@ def test_a_second_session_resumes_after_the_stored_populations(tmp_path):
                      Budget(population=100, simulations=1500), progress=False)
     assert first.resumed_from == 0
     assert second.resumed_from == len(first.generations)
-    assert second.simulations >= 1500 > first.simulations
+    assert 1500 >= second.simulations > first.simulations
     assert second.generations[: len(first.generations)] == first.generations
     assert second.generations[-1].epsilon < first.generations[-1].epsilon
     again = abc_smc(noisy_mean, {"mu": (-2.0, 2.0)}, {"y": 0.5}, {"y": 1.0}, database,
@@ -103,3 +103,11 @@ def test_a_posterior_file_outside_its_priors_is_refused():
     with pytest.raises(InputError, match="no prior"):
         read_posterior("not_a_parameter,weight\n1,1\n", {})
     assert read_posterior(f"{name},weight\n{high},2\n{high},2\n", {}).weights.tolist() == [0.5, 0.5]
+
+
+def test_the_pool_sampler_recovers_the_posterior_and_stops_at_its_budget(tmp_path):
+    result = abc_smc(noisy_mean, {"mu": (-2.0, 2.0)}, {"y": 0.5}, {"y": 1.0}, tmp_path / "pool.db",
+                     Budget(population=100, simulations=1200), workers=2, progress=False)
+    mean, sd = weighted_moments(result.particles)
+    assert abs(mean - 0.5) < 0.1 and sd < 0.5
+    assert result.simulations <= 1200  # a population the budget cuts short is not kept, and not overrun

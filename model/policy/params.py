@@ -1,7 +1,9 @@
-"""Behavioural parameters: not observed facts, so each says how it was set (tuned, or a literature value).
+"""Behavioural parameters: not observed facts, so each says how it was set (tuned, assumed, or a literature value).
 
-Tuned values were found by `python scripts/calibrate.py --search`, which scores status_quo against the
-calibration targets over 10 seeds; docs/calibration.md is regenerated from the model with these values.
+`make calibration` (scripts/calibrate.py) learns a posterior over the real-valued ones by ABC-SMC, under the
+priors of model/data/priors.toml, and ships it in model/data/posterior.csv; docs/calibration.md shows it. The
+experiment scripts draw their parameters from that posterior; the defaults here are the point a single run
+uses (see docs/calibration.md for how they relate to the posterior).
 """
 
 from __future__ import annotations
