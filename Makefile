@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 calibration: $(STAMP)
-	$(PY) scripts/calibrate.py --seeds 10 --out docs/calibration.md
+	$(PY) scripts/calibrate.py
 
 # the validation suite: every pattern, lever response and scale check, into docs/validation.md
 validation: $(STAMP)

@@ -1,5 +1,5 @@
 """The calibration machinery (model/runs/calibration.py, model/policy/priors.py, model/policy/posterior.py):
-ABC-SMC recovers a known posterior, resumes from its database, and posterior draws are reproducible."""
+ABC recovers a known posterior, resumes from its database, and posterior draws are reproducible."""
 
 import math
 
@@ -11,7 +11,7 @@ from model.data.patterns import patterns
 from model.policy.params import Params
 from model.policy.posterior import Posterior, read_posterior
 from model.policy.priors import priors
-from model.runs.calibration import MISSING, BandDistance, Budget, abc_smc, half_bands, observed
+from model.runs.calibration import MISSING, BandDistance, Budget, abc_rejection, half_bands, observed
 
 NOISE = 0.2
 
@@ -28,29 +28,35 @@ def weighted_moments(particles):
     return mean, float(np.sqrt(weights @ (values - mean) ** 2))
 
 
-def test_abc_smc_recovers_a_known_posterior(tmp_path):
-    result = abc_smc(noisy_mean, {"mu": (-2.0, 2.0)}, {"y": 0.5}, {"y": 1.0}, tmp_path / "toy.db",
-                     Budget(population=300, simulations=4000), progress=False)
+def test_abc_rejection_recovers_a_known_posterior(tmp_path):
+    result = abc_rejection(noisy_mean, {"mu": (-2.0, 2.0)}, {"y": 0.5}, {"y": 1.0}, tmp_path / "toy.db",
+                           Budget(simulations=6000, keep=0.05, batch=1000), progress=False)
     mean, sd = weighted_moments(result.particles)
-    assert result.generations[-1].epsilon < 0.15
-    assert abs(mean - 0.5) < 0.06
-    assert 0.15 < sd < 0.28  # NOISE, widened a little by the last epsilon
+    assert len(result.particles) == 300 and result.simulations == 6000
+    assert result.epsilon < 0.15
+    assert abs(mean - 0.5) < 0.05
+    assert 0.15 < sd < 0.25  # NOISE, widened a little by epsilon
 
 
-def test_a_second_session_resumes_after_the_stored_populations(tmp_path):
+def test_a_second_session_resumes_after_the_stored_batches(tmp_path):
     database = tmp_path / "toy.db"
-    first = abc_smc(noisy_mean, {"mu": (-2.0, 2.0)}, {"y": 0.5}, {"y": 1.0}, database,
-                    Budget(population=100, simulations=600), progress=False)
-    second = abc_smc(noisy_mean, {"mu": (-2.0, 2.0)}, {"y": 0.5}, {"y": 1.0}, database,
-                     Budget(population=100, simulations=1500), progress=False)
-    assert first.resumed_from == 0
-    assert second.resumed_from == len(first.generations)
-    assert 1500 >= second.simulations > first.simulations
-    assert second.generations[: len(first.generations)] == first.generations
-    assert second.generations[-1].epsilon < first.generations[-1].epsilon
-    again = abc_smc(noisy_mean, {"mu": (-2.0, 2.0)}, {"y": 0.5}, {"y": 1.0}, database,
-                    Budget(population=100, simulations=1500), progress=False)
-    assert again.generations == second.generations  # budget spent: nothing more is run
+    first = abc_rejection(noisy_mean, {"mu": (-2.0, 2.0)}, {"y": 0.5}, {"y": 1.0}, database,
+                          Budget(simulations=600, keep=0.1, batch=200), progress=False)
+    second = abc_rejection(noisy_mean, {"mu": (-2.0, 2.0)}, {"y": 0.5}, {"y": 1.0}, database,
+                           Budget(simulations=1500, keep=0.1, batch=200), progress=False)
+    assert (first.resumed_from, first.simulations) == (0, 600)
+    assert (second.resumed_from, second.simulations) == (600, 1500)
+    assert len(second.particles) == 150 and second.epsilon <= first.epsilon * 1.5
+    again = abc_rejection(noisy_mean, {"mu": (-2.0, 2.0)}, {"y": 0.5}, {"y": 1.0}, database,
+                          Budget(simulations=1500, keep=0.1, batch=200), progress=False)
+    assert again.simulations == 1500 and again.particles.equals(second.particles)  # nothing more is run
+
+
+def test_the_pool_sampler_recovers_the_posterior(tmp_path):
+    result = abc_rejection(noisy_mean, {"mu": (-2.0, 2.0)}, {"y": 0.5}, {"y": 1.0}, tmp_path / "pool.db",
+                           Budget(simulations=1000, keep=0.1, batch=500), workers=2, progress=False)
+    mean, _ = weighted_moments(result.particles)
+    assert result.simulations == 1000 and abs(mean - 0.5) < 0.12
 
 
 def test_the_distance_is_in_half_bands():
@@ -105,9 +111,14 @@ def test_a_posterior_file_outside_its_priors_is_refused():
     assert read_posterior(f"{name},weight\n{high},2\n{high},2\n", {}).weights.tolist() == [0.5, 0.5]
 
 
-def test_the_pool_sampler_recovers_the_posterior_and_stops_at_its_budget(tmp_path):
-    result = abc_smc(noisy_mean, {"mu": (-2.0, 2.0)}, {"y": 0.5}, {"y": 1.0}, tmp_path / "pool.db",
-                     Budget(population=100, simulations=1200), workers=2, progress=False)
-    mean, sd = weighted_moments(result.particles)
-    assert abs(mean - 0.5) < 0.1 and sd < 0.5
-    assert result.simulations <= 1200  # a population the budget cuts short is not kept, and not overrun
+def test_the_shipped_posterior_loads_its_draws_are_valid_parameters_and_its_manifest_says_how_it_was_made():
+    from model.policy.posterior import posterior
+
+    post = posterior()
+    assert set(post.names) == set(priors())
+    assert len(post.weights) >= 50 and post.weights.sum() == pytest.approx(1.0)
+    for draw in post.draws(5, 2025):
+        Params(**{o.split("=")[0].removeprefix("params."): float(o.split("=")[1]) for o in draw})
+    manifest = post.manifest
+    assert manifest["data"] == observed() and manifest["simulations"] == manifest["budget"]["simulations"]
+    assert manifest["commit"] and manifest["epsilon"] > 0

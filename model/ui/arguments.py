@@ -58,6 +58,17 @@ def int_in(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def share(text: str) -> float:
+    """A share above 0 up to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share above 0 up to 1, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is out of range; allowed: above 0 up to 1")
+    return value
+
+
 def firm_scale(text: str) -> float:
     """A share of the real firm population, above 0 up to MAX_FIRM_SCALE: the model's own check."""
     try:
