@@ -203,8 +203,8 @@ def spread(values: pd.Series) -> str:
 
 
 def report(result: calibration.Calibration, post: Posterior, params: pd.DataFrame, corr: pd.DataFrame,
-           predictive: pd.DataFrame, predictive_runs: pd.DataFrame, default_levels: pd.DataFrame, args,
-           seconds: float) -> str:
+           predictive: pd.DataFrame, predictive_runs: pd.DataFrame, default_levels: pd.DataFrame,
+           met: dict[str, int], args, seconds: float) -> str:
     manifest = post.manifest
     passed = int(predictive["passes"].sum())
     close = int((params["gap"].abs() <= DEFAULT_GAP).sum())
@@ -230,7 +230,8 @@ def report(result: calibration.Calibration, post: Posterior, params: pd.DataFram
         "its own seed, so the posterior includes the model's own noise. The closest share of the draws is the "
         "posterior, with equal weights.",
         "",
-        f"Budget: {result.simulations} draws; the closest {len(post.weights)} "
+        f"Budget: {result.simulations} draws ({result.draw_seconds / 60:.0f} minutes of wall time in all); the "
+        f"closest {len(post.weights)} "
         f"({100 * manifest['budget']['keep']:g} %) are kept, up to a distance (epsilon) of "
         f"{number(result.epsilon)}.",
         "",
@@ -293,7 +294,9 @@ def report(result: calibration.Calibration, post: Posterior, params: pd.DataFram
         "Single runs (`ntib run`, the page, the validation suite, the golden test) use the defaults of "
         "`model/policy/params.py`; sweeps draw from the posterior. The table compares the two for each calibrated "
         f"parameter: {close} of {len(params)} defaults lie within half a posterior standard deviation of the "
-        "posterior mean.",
+        f"posterior mean. Over seeds 1-{DEFAULT_SEEDS}, the defaults meet {met['default']} of {len(predictive)} "
+        f"level verdicts of the validation suite, and the posterior mean (rounded to two significant figures) "
+        f"meets {met['mean']}.",
         "",
         "| parameter | default | posterior mean | gap in posterior sd |",
         "|---|---|---|---|",
@@ -346,6 +349,7 @@ def posterior_files(result: calibration.Calibration, budget: calibration.Budget,
                     f"{calibration.MISSING} half-bands",
         "budget": {"simulations": budget.simulations, "keep": budget.keep, "batch": budget.batch},
         "simulations": result.simulations, "kept": len(frame), "epsilon": result.epsilon,
+        "draw_seconds": round(result.draw_seconds),
         "commit": git_commit(), "versions": versions(),
         "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
@@ -354,10 +358,15 @@ def posterior_files(result: calibration.Calibration, budget: calibration.Budget,
     return read_posterior(text, manifest)
 
 
-def default_runs(workers: int, scheduler_address: str | None, progress: bool) -> pd.DataFrame:
-    """The suite's measures at the values before calibration, over seeds 1..DEFAULT_SEEDS."""
-    jobs = [validation.Job("status_quo", (), s) for s in range(1, DEFAULT_SEEDS + 1)]
-    return validation.run({"default": jobs}, workers, scheduler_address, progress)["default"]
+def point_runs(post: Posterior, workers: int, scheduler_address: str | None, progress: bool
+               ) -> dict[str, pd.DataFrame]:
+    """The suite's measures over seeds 1..DEFAULT_SEEDS at the defaults and at the posterior mean (rounded to
+    two significant figures, as a default would be written)."""
+    mean = tuple(f"params.{name}={float(f'{value:.2g}')!r}" for name, value in post.mean().items())
+    seeds = range(1, DEFAULT_SEEDS + 1)
+    return validation.run({"default": [validation.Job("status_quo", (), s) for s in seeds],
+                           "mean": [validation.Job("status_quo", mean, s) for s in seeds]},
+                          workers, scheduler_address, progress)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -373,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
         draws = post.draws(args.draws, MASTER_SEED)
         predictive_runs = calibration.predictive(draws, common_seeds(MASTER_SEED, args.draws), args.workers,
                                                  args.scheduler, not args.quiet)
-        default_levels = default_runs(args.workers, args.scheduler, not args.quiet)
+        points = point_runs(post, args.workers, args.scheduler, not args.quiet)
+        default_levels = points["default"]
         params, corr = parameter_table(post), correlations(post)
         predictive = predictive_table(predictive_runs, default_levels)
         images = args.out.parent / "img" / "calibration"
@@ -381,8 +391,9 @@ def main(argv: list[str] | None = None) -> int:
         marginals_figure(post, params, images / "marginals")
         correlation_figure(corr, images / "correlations")
         predictive_figure(predictive, images / "predictive")
-        write_atomically(args.out, report(result, post, params, corr, predictive, predictive_runs, default_levels, args,
-                                          time.monotonic() - start))
+        met = {name: int(validation.level_table({"status_quo": frame})["met"].sum()) for name, frame in points.items()}
+        write_atomically(args.out, report(result, post, params, corr, predictive, predictive_runs, default_levels,
+                                          met, args, time.monotonic() - start))
     except InputError as exc:
         print(f"calibrate.py: error: {exc}", file=sys.stderr)
         return 2

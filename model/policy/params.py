@@ -1,6 +1,6 @@
 """Behavioural parameters: not observed facts, so each says how it was set (tuned, assumed, or a literature value).
 
-`make calibration` (scripts/calibrate.py) learns a posterior over the real-valued ones by ABC-SMC, under the
+`make calibration` (scripts/calibrate.py) learns a posterior over the real-valued ones by ABC rejection, under the
 priors of model/data/priors.toml, and ships it in model/data/posterior.csv; docs/calibration.md shows it. The
 experiment scripts draw their parameters from that posterior; the defaults here are the point a single run
 uses (see docs/calibration.md for how they relate to the posterior).

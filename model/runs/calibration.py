@@ -100,8 +100,9 @@ class Calibration:
     particles: pd.DataFrame  # one column per parameter, WEIGHT and DISTANCE
     simulations: int
     epsilon: float
-    seconds: float
+    seconds: float  # this session
     resumed_from: int  # draws already in the database when this session began
+    draw_seconds: float  # wall time of every stored batch, over all sessions
 
 
 DISTANCE = "distance"
@@ -140,7 +141,10 @@ def abc_rejection(simulate: Callable[[dict[str, float]], Statistics], bounds: di
     draws = pd.concat(_batches(url, database), ignore_index=True)
     kept = draws.nsmallest(max(1, math.ceil(budget.keep * len(draws))), DISTANCE).reset_index(drop=True)
     kept = kept.assign(**{WEIGHT: 1.0 / len(kept)})
-    return Calibration(kept, len(draws), float(kept[DISTANCE].max()), time.monotonic() - start, resumed_from)
+    seconds = sum(float(pyabc.History(url, _id=run.id).get_all_populations()["wall_time"].fillna(0).sum())
+                  for run in pyabc.History(url).all_runs())
+    return Calibration(kept, len(draws), float(kept[DISTANCE].max()), time.monotonic() - start, resumed_from,
+                       seconds)
 
 
 def _batches(url: str, database: Path) -> list[pd.DataFrame]:
