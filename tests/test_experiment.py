@@ -158,3 +158,12 @@ def test_posterior_draws_are_common_to_the_points_and_a_design_factor_wins_over_
 def test_an_unknown_parameter_source_is_refused():
     with pytest.raises(InputError, match="expected one of default, posterior"):
         Sweep("x", (Point.of("status_quo"),), (1,), 1, parameters="prior")
+
+
+def test_a_replicate_keeps_the_draws_and_changes_the_seeds():
+    sweep = Sweep("posterior", (Point.of("status_quo"),), common_seeds(7, 3), master_seed=7, years=3,
+                  parameters="posterior")
+    replicate = Sweep("replicate", sweep.points, common_seeds(8, 3), master_seed=8, years=3, parameters="posterior",
+                      draw_seed=7)
+    assert replicate.draws() == sweep.draws() and replicate.seeds != sweep.seeds
+    assert {t.key for t in experiment.plan(replicate)}.isdisjoint(t.key for t in experiment.plan(sweep))

@@ -100,11 +100,10 @@ def test_headline_effect_from_seeds_alone_and_with_posterior_draws(tmp_path):
     assert (table["lo"] <= table["mean"]).all() and (table["mean"] <= table["hi"]).all()
     assert (table["runs"] == 3).all() and (table["runs for ±25 %"] >= 2).all()
     seed_sd, parameter_sd = table.loc[0, "sd from seeds"], table.loc[0, "sd from parameters"]
-    assert seed_sd == pytest.approx(table.loc[0, "sd of a run's effect"])
     total = table.loc[1, "sd of a run's effect"]
-    assert parameter_sd == pytest.approx(np.sqrt(max(total**2 - seed_sd**2, 0.0)))
+    assert seed_sd >= 0 and parameter_sd == pytest.approx(np.sqrt(max(total**2 - seed_sd**2, 0.0)))
     assert table.loc[0, "dominant source"] == ("parameters" if parameter_sd > seed_sd else "seeds")
-    assert (tmp_path / "store-seeds").is_dir()
+    assert (tmp_path / "store-seeds").is_dir() and (tmp_path / "store-replicate").is_dir()
 
 
 def test_barriers_heatmap_script(tmp_path):

@@ -72,6 +72,7 @@ class Sweep:
     firm_scale: float = DEFAULT_FIRM_SCALE
     series: bool = True  # keep the quarterly time series (figures over time need them; big sweeps may not)
     parameters: str = "default"  # or "posterior": run i of every point draws its parameters from the posterior
+    draw_seed: int | None = None  # the posterior draws' master seed, if not master_seed (a replicate's seeds differ)
 
     def __post_init__(self) -> None:
         if self.parameters not in PARAMETERS:
@@ -82,11 +83,12 @@ class Sweep:
         master seed, so the draws are common to all points and a difference between points stays paired."""
         if self.parameters == "default":
             return [() for _ in self.seeds]
-        return posterior().draws(len(self.seeds), self.master_seed)
+        return posterior().draws(len(self.seeds), self.master_seed if self.draw_seed is None else self.draw_seed)
 
     def describe(self) -> dict:
         return {"name": self.name, "master_seed": self.master_seed, "seeds": list(self.seeds), "years": self.years,
                 "firm_scale": self.firm_scale, "series": self.series, "parameters": self.parameters,
+                "draw_seed": self.draw_seed,
                 "points": [{"scenario": p.scenario, "overrides": list(p.overrides), "factors": dict(p.factors)}
                            for p in self.points]}
 
@@ -372,5 +374,5 @@ def load_output(out: Path, series_columns: list[str] | None = None) -> tuple[Swe
         raise InputError(f"{out}: no experiment results here ({exc})") from None
     points = tuple(Point(p["scenario"], tuple(p["overrides"]), tuple(p["factors"].items())) for p in desc["points"])
     sweep = Sweep(desc["name"], points, tuple(desc["seeds"]), desc["master_seed"], desc["years"], desc["firm_scale"],
-                  desc["series"], desc.get("parameters", "default"))
+                  desc["series"], desc.get("parameters", "default"), desc.get("draw_seed"))
     return sweep, load(sweep, out / "store", series_columns)

@@ -131,12 +131,18 @@ def headline(args: argparse.Namespace, design: Sweep, results: Results, effect: 
     together, the standard deviation each source adds, which dominates, and the runs a +-25 % interval needs.
 
     The seeds-alone numbers come from the two points at the default parameters, run into `store-seeds/` beside
-    the design's store (and reused on a rerun). A run's variance under the posterior is the seed variance plus
-    the parameter variance, so the parameter part is the difference (floored at zero)."""
+    the design's store (and reused on a rerun). Under the posterior a run's variance is the parameter variance
+    plus the seed variance (averaged over the posterior). The seed part is measured by running the two points
+    again with the same draws and other seeds (`store-replicate/`): half the mean squared difference between a
+    draw's two effects. The parameter part is the rest (floored at zero)."""
     rows = [_effect_row("seeds alone", _paired(*_seeds_only(args, design, results, effect), effect))]
     if design.parameters == "posterior":
-        rows.append(_effect_row("seeds and parameters", _paired(design, results, effect)))
-        seed_sd, total_sd = float(rows[0]["sd of a run's effect"]), float(rows[1]["sd of a run's effect"])  # type: ignore[arg-type]
+        first = _paired(design, results, effect)
+        rows.append(_effect_row("seeds and parameters", first))
+        again = _paired(*_replicate(args, design, effect), effect)
+        both = np.isfinite(first) & np.isfinite(again)
+        seed_sd = float(np.sqrt(np.mean((first[both] - again[both]) ** 2) / 2)) if both.any() else float("nan")
+        total_sd = float(rows[1]["sd of a run's effect"])  # type: ignore[arg-type]
         parameter_sd = float(np.sqrt(max(total_sd**2 - seed_sd**2, 0.0)))
         dominant = "parameters" if parameter_sd > seed_sd else "seeds"
         for row in rows:
@@ -160,7 +166,8 @@ def write_headline(table: pd.DataFrame, folder: Path) -> None:
                 "Mean paired effect (treated minus base) with its 95 % interval (lo, hi) over the runs; 'seeds "
                 "alone' holds the behavioural parameters at their defaults, 'seeds and parameters' draws run i of "
                 "both points from the calibrated posterior (docs/calibration.md). The standard deviations are of "
-                "one run's effect; the parameter part is what the posterior adds to the seed variance. Runs for "
+                "one run's effect: the seed part from a replicate of both points with the same draws and other "
+                "seeds, the parameter part what the posterior adds to it. Runs for "
                 f"±{100 * PRECISION:.0f} %: the runs a 95 % interval of ±{100 * PRECISION:.0f} % of the effect "
                 "needs at that variance.")
 
@@ -173,6 +180,14 @@ def _seeds_only(args: argparse.Namespace, design: Sweep, results: Results, effec
     seeds = replace(design, name=f"{design.name}-seeds", points=(effect.base, effect.treated), parameters="default")
     run_sweep(seeds, args.out / "store-seeds", args.workers, args.scheduler, progress=not args.quiet)
     return seeds, load(seeds, args.out / "store-seeds")
+
+
+def _replicate(args: argparse.Namespace, design: Sweep, effect: Headline) -> tuple[Sweep, Results]:
+    """The headline's two points with the same posterior draws and a second set of seeds."""
+    again = replace(design, name=f"{design.name}-replicate", points=(effect.base, effect.treated),
+                    seeds=common_seeds(args.master_seed + 1, len(design.seeds)), draw_seed=design.master_seed)
+    run_sweep(again, args.out / "store-replicate", args.workers, args.scheduler, progress=not args.quiet)
+    return again, load(again, args.out / "store-replicate")
 
 
 def _paired(design: Sweep, results: Results, effect: Headline) -> np.ndarray:
