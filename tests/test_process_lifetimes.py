@@ -92,13 +92,20 @@ def wait_gone(pids: set[int], seconds: float = GONE_SECONDS) -> set[int]:
     return left
 
 
+def _hangup_as_default() -> None:
+    """In the child before exec: SIGHUP back to its default. Under nohup the tests inherit it ignored, and the
+    program rightly keeps an ignored SIGHUP ignored, so without this the SIGHUP case would test nohup."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def started(command: list[str], folder: Path, **env: str) -> Iterator[subprocess.Popen]:
     """`command` in a session of its own, output to folder/out.log and folder/err.log; at the end, SIGKILL to its
     group and to the group of every descendant it has then (a child may have a group of its own)."""
     with open(folder / "out.log", "w") as out, open(folder / "err.log", "w") as err:
         proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                start_new_session=True, env={**os.environ, **env})
+                                start_new_session=True, env={**os.environ, **env},
+                                preexec_fn=_hangup_as_default)  # noqa: PLW1509 - it only resets one signal
     try:
         yield proc
     finally:
