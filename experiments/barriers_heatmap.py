@@ -29,7 +29,6 @@ from model.ui.study import (
     report,
     spread_of,
     sweep,
-    write_headline,
     write_table,
 )
 
@@ -64,10 +63,8 @@ def run(args: argparse.Namespace) -> None:
             row |= ci_columns(label, group[col])
         rows.append(row)
     table = pd.DataFrame(rows)
-    with report(args, design, res) as out:
+    with report(args, design, res, effect) as out:
         figure(table, tariffs, frictions, spread_of(args), out)
-        if effect is not None:
-            write_headline(effect, out)
         units = "; ".join(f"{label}: {unit}" for _, label, unit, _ in OUTCOMES)
         write_table(table, out, "barriers_heatmap", "US tariff level x export-control friction",
                     f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread_of(args)}; run "

@@ -30,7 +30,6 @@ from model.ui.study import (
     report,
     spread_of,
     sweep,
-    write_headline,
     write_table,
 )
 
@@ -67,10 +66,8 @@ def run(args: argparse.Namespace) -> None:
                      **{k: v for label, unit, get in OUTCOMES
                         for k, v in ci_columns(f"{label} ({unit})", get(group, args.years)).items()}})
     table = pd.DataFrame(rows)
-    with report(args, design, res) as out:
+    with report(args, design, res, effect) as out:
         figure(runs, args.years, spread_of(args), out)
-        if effect is not None:
-            write_headline(effect, out)
         write_table(table, out, "preference_sweep", "US preference margin sweep",
                     f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread_of(args)}; run "
                     "totals over "

@@ -45,7 +45,7 @@ from model.policy.knobs import adaptation_overrides
 from model.policy.scenario import load_scenario
 from model.runs.experiment import Point
 from model.ui.figures import band, save, year_of
-from model.ui.study import Headline, headline, main, parser, point_where, report, sweep, write_headline, write_table
+from model.ui.study import Headline, headline, main, parser, point_where, report, sweep, write_table
 
 BASE = "status_quo"
 SHOCK_AT = "2027Q1"
@@ -78,9 +78,8 @@ def run(args: argparse.Namespace) -> None:
         point_where(points, **middle, shock=False), point_where(points, **middle, shock=True)))
     per_seed = outcomes(res.series)
     summary = summarise(per_seed)
-    with report(args, design, res) as out:
+    with report(args, design, res, effect) as out:
         heatmaps(summary, args.seeds, out / "reciprocity_heatmaps")
-        write_headline(effect, out)
         over_time(res.series, grids, out / "barrier_over_time")
         write_table(table(summary), out, "reciprocity", "One US tariff shock under reciprocal adaptation",
                     f"Each row: a grid point, {args.seeds} common seeds, {args.years} years from 2025Q1; shock "

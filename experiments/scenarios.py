@@ -28,7 +28,6 @@ from model.ui.study import (
     report,
     spread_of,
     sweep,
-    write_headline,
     write_table,
 )
 
@@ -69,7 +68,7 @@ def run(args: argparse.Namespace) -> None:
             row.update(ci_columns(f"{label} ({unit})", values.get_group(n) if n in values.groups else []))
     table = pd.DataFrame(rows)
     spread = spread_of(args)
-    with report(args, design, res) as out:
+    with report(args, design, res, effect) as out:
         key_outcomes(runs, names, spread, out)
         over_time(ts, names, spread, "integration_index", 100, "integration index (% of Five Eyes\nprocurement to "
                   "another Five Eyes country)", "Integration over time, by scenario", out / "integration_over_time")
@@ -77,8 +76,6 @@ def run(args: argparse.Namespace) -> None:
                   "four-quarter window)", "US purchases from foreign primes", out / "us_foreign_share")
         flows_heatmap({n: flows_matrix(runs[runs["scenario"] == n]) for n in names}, args.years,
                       out / "flows_heatmap")
-        if effect is not None:
-            write_headline(effect, out)
         write_table(table, out, "scenario_outcomes", "Outcomes by scenario",
                     f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread}, {args.years} "
                     "years from 2025Q1; run totals (shares) and end state (technology, cost).")

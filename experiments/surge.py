@@ -30,7 +30,6 @@ from model.ui.study import (
     report,
     spread_of,
     sweep,
-    write_headline,
     write_table,
 )
 
@@ -67,11 +66,9 @@ def run(args: argparse.Namespace) -> None:
                      **ci_columns("quarters to recover", g.loc[recovered, "recover"]),
                      "runs recovered": int(recovered.sum()), "runs": len(g)})
     table = pd.DataFrame(rows)
-    with report(args, design, res) as out:
+    with report(args, design, res, effect) as out:
         outcome_bars(runs, scenarios, spread_of(args), out)
         delivery_bands(res.series, scenarios, spread_of(args), out)
-        if effect is not None:
-            write_headline(effect, out)
         write_table(table, out, "surge_outcomes", "Resilience to a munitions demand surge and supply disruption",
                     f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread_of(args)}. "
                     + __doc__.split("\n\n")[1].replace("\n", " "))

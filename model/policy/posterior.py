@@ -40,10 +40,6 @@ class Posterior:
         centred = self.values - self.weights @ self.values
         return dict(zip(self.names, np.sqrt(self.weights @ centred**2)))
 
-    def effective_size(self) -> float:
-        """Kish's effective sample size of the weights."""
-        return float(1.0 / np.sum(self.weights**2))
-
     def draws(self, n: int, master_seed: int) -> list[tuple[str, ...]]:
         """`n` particles drawn with replacement by weight, as overrides; draw i is the same whatever `n` is (each
         comes from its own child of the master seed), so designs can grow like the common seeds do."""

@@ -21,7 +21,6 @@ simulations of every session.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import logging
 import math
@@ -30,7 +29,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cloudpickle
 import numpy as np
 import pandas as pd
 import pyabc
@@ -127,10 +125,10 @@ def abc_rejection(simulate: Callable[[dict[str, float]], Statistics], bounds: di
     url = f"sqlite:///{database.resolve()}"
     database.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    done = resumed_from = sum(len(batch) for batch in _batches(url, database))
+    done = resumed_from = len(_stored(url, database)[0])
     with _sampler(workers, scheduler) as sampler, tqdm(
             total=budget.simulations, initial=min(done, budget.simulations), unit="run", desc="calibration",
-            disable=not progress, dynamic_ncols=True) as sampler.bar:
+            disable=not progress, dynamic_ncols=True) as bar:
         while done < budget.simulations:
             size = min(budget.batch, budget.simulations - done)
             abc = pyabc.ABCSMC(simulate, prior, distance, population_size=size, sampler=sampler,
@@ -138,100 +136,38 @@ def abc_rejection(simulate: Callable[[dict[str, float]], Statistics], bounds: di
             abc.new(url, data)
             abc.run(max_nr_populations=1)
             done += size
-    draws = pd.concat(_batches(url, database), ignore_index=True)
+            bar.update(size)
+    draws, seconds = _stored(url, database)
     kept = draws.nsmallest(max(1, math.ceil(budget.keep * len(draws))), DISTANCE).reset_index(drop=True)
     kept = kept.assign(**{WEIGHT: 1.0 / len(kept)})
-    seconds = sum(float(pyabc.History(url, _id=run.id).get_all_populations()["wall_time"].fillna(0).sum())
-                  for run in pyabc.History(url).all_runs())
     return Calibration(kept, len(draws), float(kept[DISTANCE].max()), time.monotonic() - start, resumed_from,
                        seconds)
 
 
-def _batches(url: str, database: Path) -> list[pd.DataFrame]:
-    """Every finished batch in the database: one row per draw, its parameters and distance (a batch an
-    interruption cut short has no population and is skipped)."""
-    if not database.exists():
-        return []
-    frames = []
-    for run in pyabc.History(url).all_runs():
+def _stored(url: str, database: Path) -> tuple[pd.DataFrame, float]:
+    """Every draw of the finished batches in the database (its parameters and distance; a batch an interruption
+    cut short has no population and is skipped), and the batches' wall time in all."""
+    frames, seconds = [], 0.0
+    runs = pyabc.History(url).all_runs() if database.exists() else []
+    for run in runs:
         history = pyabc.History(url, _id=run.id)
         if history.max_t < 0:
             continue
-        population = history.get_population(t=0)
         frames.append(pd.DataFrame([{**dict(particle.parameter), DISTANCE: particle.distance}
-                                    for particle in population.particles]))
-    return frames
+                                    for particle in history.get_population(t=0).particles]))
+        seconds += float(history.get_all_populations()["wall_time"].fillna(0).sum())
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), seconds
 
 
 @contextlib.contextmanager
-def _sampler(workers: int, scheduler: str | None) -> Iterator[PoolSampler]:
-    """The run engine's executor (this process, its process pool, which ends with the main process, or a Dask
-    cluster) behind PoolSampler."""
+def _sampler(workers: int, scheduler: str | None) -> Iterator[pyabc.sampler.Sampler]:
+    """pyabc's single-core sampler for one worker; otherwise pyabc's futures sampler on the run engine's executor
+    (its process pool, which ends with the main process, or a Dask cluster)."""
+    if workers == 1 and scheduler is None:
+        yield pyabc.sampler.SingleCoreSampler()
+        return
     with executor(workers, scheduler) as pool:
-        yield PoolSampler(pool, in_flight=1 if workers == 1 and scheduler is None else 2 * workers)
-
-
-def _simulate_one(payload: bytes) -> object:
-    """One pyabc evaluation in a pool or Dask worker. pyabc draws proposals from numpy's global generator, so
-    each evaluation reseeds it from fresh entropy (workers forked from one server would otherwise share it)."""
-    np.random.seed()  # noqa: NPY002 (pyabc's own generator)
-    return cloudpickle.loads(payload)()
-
-
-class PoolSampler(pyabc.sampler.Sampler):
-    """pyabc's evaluation-parallel sampling on the run engine's executor: evaluations are numbered as submitted
-    and the sample is the evaluations up to the n-th accepted one, so the result does not depend on which
-    worker is fast (pyabc's EPS rule). pyabc's own futures sampler does the same but cannot drive a bar that
-    counts evaluations as they finish."""
-
-    def __init__(self, pool: cf.Executor, in_flight: int) -> None:
-        super().__init__()
-        self.pool = pool
-        self.in_flight = in_flight
-        self.bar: tqdm | None = None  # counts every evaluation as it finishes
-
-    def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,  # noqa: ARG002
-                                all_accepted=False, ana_vars=None):  # noqa: ARG002
-        payload = cloudpickle.dumps(simulate_one)
-        finished: dict[int, object] = {}
-        running: dict[cf.Future, int] = {}
-        submitted = 0
-        try:
-            while _nth_accepted(finished, n) is None:
-                while len(running) < self.in_flight and submitted < max_eval:
-                    running[self.pool.submit(_simulate_one, payload)] = submitted
-                    submitted += 1
-                if not running:
-                    break
-                done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-                for future in done:
-                    finished[running.pop(future)] = future.result()
-                if self.bar is not None:
-                    self.bar.update(len(done))
-        finally:
-            for future in running:
-                future.cancel()
-        sample = self._create_empty_sample()
-        last = _nth_accepted(finished, n)
-        for number in sorted(finished):
-            if last is not None and number > last:
-                break
-            sample.append(finished[number])
-        self.nr_evaluations_ = submitted
-        sample.ok = last is not None
-        return sample
-
-
-def _nth_accepted(finished: dict[int, object], n: int) -> int | None:
-    """The number of the n-th accepted evaluation, once every evaluation before it has finished."""
-    accepted = 0
-    for number in range(len(finished) + 1):
-        if number not in finished:
-            return None
-        accepted += finished[number].accepted  # type: ignore[attr-defined]
-        if accepted == n:
-            return number
-    return None
+        yield pyabc.sampler.ConcurrentFutureSampler(pool, client_max_jobs=2 * workers)
 
 
 def predictive(draws: list[tuple[str, ...]], seeds: tuple[int, ...], workers: int = 1, scheduler: str | None = None,

@@ -117,10 +117,10 @@ def plan(sweep: Sweep) -> list[Task]:
     for i, p in enumerate(sweep.points):
         specs = {draw: load_scenario(p.scenario, [*draw, *p.overrides], warn_unchanged=False)
                  for draw in dict.fromkeys(draws)}
+        resolved = {draw: json.dumps(spec.raw, sort_keys=True, default=str) for draw, spec in specs.items()}
         for seed, draw in zip(sweep.seeds, draws):
             spec = specs[draw]
-            resolved = json.dumps(spec.raw, sort_keys=True, default=str)
-            ident = json.dumps([spec.name, resolved, seed, sweep.years, sweep.firm_scale])
+            ident = json.dumps([spec.name, resolved[draw], seed, sweep.years, sweep.firm_scale])
             key = hashlib.sha256(ident.encode()).hexdigest()[:24]
             tasks.append(Task(key, i, seed, spec, sweep.years, sweep.firm_scale, sweep.series))
     return tasks

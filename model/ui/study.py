@@ -160,18 +160,6 @@ def headline(args: argparse.Namespace, design: Sweep, results: Results, effect: 
     return table
 
 
-def write_headline(table: pd.DataFrame, folder: Path) -> None:
-    """The headline table as headline_uncertainty.csv/.md."""
-    write_table(table, folder, "headline_uncertainty", "Headline effect: seeds against seeds and parameters",
-                "Mean paired effect (treated minus base) with its 95 % interval (lo, hi) over the runs; 'seeds "
-                "alone' holds the behavioural parameters at their defaults, 'seeds and parameters' draws run i of "
-                "both points from the calibrated posterior (docs/calibration.md). The standard deviations are of "
-                "one run's effect: the seed part from a replicate of both points with the same draws and other "
-                "seeds, the parameter part what the posterior adds to it. Runs for "
-                f"±{100 * PRECISION:.0f} %: the runs a 95 % interval of ±{100 * PRECISION:.0f} % of the effect "
-                "needs at that variance.")
-
-
 def _seeds_only(args: argparse.Namespace, design: Sweep, results: Results, effect: Headline
                 ) -> tuple[Sweep, Results]:
     """The headline's two points over the same seeds at the default parameters."""
@@ -209,11 +197,22 @@ def _effect_row(uncertainty: str, differences: np.ndarray) -> dict[str, object]:
 
 
 @contextlib.contextmanager
-def report(args: argparse.Namespace, design: Sweep, results: Results, **extra: object) -> Iterator[Path]:
+def report(args: argparse.Namespace, design: Sweep, results: Results, effect: pd.DataFrame | None = None,
+           **extra: object) -> Iterator[Path]:
     """A staging folder for the figures and tables; on success they land in --out with a manifest that
-    records the command, design, seeds, versions and commit, and any failed runs are listed beside them."""
+    records the command, design, seeds, versions and commit, and any failed runs are listed beside them.
+    `effect`, the table `headline` makes, lands beside them as headline_uncertainty.csv/.md."""
     with staged(args.out) as tmp:
         yield tmp
+        if effect is not None:
+            write_table(effect, tmp, "headline_uncertainty", "Headline effect: seeds against seeds and parameters",
+                        "Mean paired effect (treated minus base) with its 95 % interval (lo, hi) over the runs; "
+                        "'seeds alone' holds the behavioural parameters at their defaults, 'seeds and parameters' "
+                        "draws run i of both points from the calibrated posterior (docs/calibration.md). The "
+                        "standard deviations are of one run's effect: the seed part from a replicate of both points "
+                        "with the same draws and other seeds, the parameter part what the posterior adds to it. "
+                        f"Runs for ±{100 * PRECISION:.0f} %: the runs a 95 % interval of ±{100 * PRECISION:.0f} % of "
+                        "the effect needs at that variance.")
         if len(results.failed):
             results.failed.to_csv(tmp / "failed_runs.csv", index=False)
         files = sorted(p.name for p in tmp.iterdir())
