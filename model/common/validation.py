@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import tomllib
+from pathlib import Path
 from typing import TypeGuard
 
 from model.common.errors import InputError
@@ -60,3 +62,24 @@ def codes(value: object, allowed: tuple[str, ...], where: str) -> list[str]:
         if v not in allowed:
             raise InputError(f"{where}: unknown name '{v}'; allowed: {', '.join(allowed)}")
     return value
+
+
+def read_toml(path: Path, example: str) -> dict:
+    """A user's TOML file (scenario or study) as a table; an InputError if it cannot be read or parsed, naming
+    `example`, a file to start from."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); expected a UTF-8 TOML "
+                         "file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc}); expected a readable TOML file") from None
+    return parse_toml(text, str(path), example)
+
+
+def parse_toml(text: str, where: str, example: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{where}: not valid TOML ({exc}); expected TOML syntax (https://toml.io), e.g. a copy "
+                         f"of {example}") from None

@@ -20,12 +20,13 @@ import numpy as np
 from model.common.countries import COUNTRIES, FIVE_EYES, N_COUNTRIES, SECTORS, C
 from model.common.errors import InputError, warn
 from model.common.quarters import MAX_YEARS, START_YEAR
-from model.common.validation import codes, number
+from model.common.validation import codes, number, parse_toml, read_toml
 from model.policy.levers import LEVERS, Policy
 from model.policy.no_effect import why_no_effect
 from model.policy.params import Params
 
 TOP_KEYS = {"name", "description", "extends", "alliance", "budgets", "shocks", "params", *COUNTRIES}
+SCENARIO_EXAMPLE = "model/scenarios/status_quo.toml"  # the file an error about a scenario file points to
 SHOCK_KINDS = {"demand": (0.0, 10.0), "supply": (0.0, 1.0)}
 
 
@@ -66,25 +67,12 @@ def scenario_names() -> list[str]:
 def _read(name_or_path: str) -> tuple[dict, str]:
     if name_or_path in scenario_names():
         text = resources.files("model.scenarios").joinpath(f"{name_or_path}.toml").read_text()
-        where = f"{name_or_path}.toml"
-    else:
-        path = Path(name_or_path)
-        if path.suffix != ".toml" or not path.is_file():
-            raise InputError(f"scenario '{name_or_path}' not found; allowed: a TOML file path or one of "
-                             f"{', '.join(scenario_names())}")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); expected a UTF-8 TOML "
-                             "file") from None
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror or exc}); expected a readable TOML file") from None
-        where = str(path)
-    try:
-        return tomllib.loads(text), where
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{where}: not valid TOML ({exc}); expected TOML syntax (https://toml.io), e.g. a copy "
-                         "of model/scenarios/status_quo.toml") from None
+        return parse_toml(text, f"{name_or_path}.toml", SCENARIO_EXAMPLE), f"{name_or_path}.toml"
+    path = Path(name_or_path)
+    if path.suffix != ".toml" or not path.is_file():
+        raise InputError(f"scenario '{name_or_path}' not found; allowed: a TOML file path or one of "
+                         f"{', '.join(scenario_names())}")
+    return read_toml(path, SCENARIO_EXAMPLE), str(path)
 
 
 def _merge(base: dict, top: dict) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -144,6 +145,17 @@ def flatten(summary: dict) -> dict:
         pair = summary["codev_pairs"].get(pair_key(a, b), {"active": 0, "completed": 0})
         row[f"codev.{pair_key(a, b)}"] = pair["active"] + pair["completed"]
     return {k: (np.nan if v is None else v) for k, v in row.items()}
+
+
+DESCRIPTION_COLUMNS = ("scenario", "seed", "years", "firm_scale", "start", "end")  # what a run was, not what it did
+
+
+@functools.cache
+def outcome_columns() -> tuple[str, ...]:
+    """The outcome columns of every flat run row, read off a one-year run of a tiny sample: they depend on the
+    countries, sectors and pairs, never on the run, and reading them keeps one definition (the summary's)."""
+    summary, _, _ = run_one("status_quo", 1, 1, 0.001)
+    return tuple(name for name in flatten(summary) if name not in DESCRIPTION_COLUMNS)
 
 
 def execute(task: Task) -> tuple[dict, pd.DataFrame | None]:

@@ -1,4 +1,5 @@
-"""The `ntib` command: run a scenario, list scenarios, run the demo comparison, or serve the interactive page.
+"""The `ntib` command: run a scenario, run a study file, list scenarios, run the demo comparison, or serve the
+interactive page.
 
 Every user error ends in one line on stderr naming what is wrong and what is allowed, and exit status 2.
 """
@@ -29,7 +30,7 @@ from model.common.errors import InputError, warn
 from model.common.quarters import MAX_YEARS
 from model.policy.scenario import load_scenario, scenario_names
 from model.simulation.model import DEFAULT_FIRM_SCALE, DEFAULT_SEED
-from model.ui.arguments import Parser, firm_scale, host, int_in
+from model.ui.arguments import Parser, firm_scale, host, int_in, scheduler
 
 PR_SET_PDEATHSIG = 1  # from linux/prctl.h
 # What the page loads beyond Solara's template: Mesa's panel grid (solara.GridDraggable) and the icon font.
@@ -57,6 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write into an --out folder that holds other files, beside them (never replacing one "
                           "this tool did not write)")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of the readable summary")
+
+    sweep = sub.add_parser("sweep", help="run a study declared in a TOML file (factors, design, seeds, outcomes) "
+                                         "and write its tables, figures and manifest")
+    sweep.add_argument("study", type=Path,
+                       help="the study file, e.g. a copy of experiments/studies/preference_sweep.toml")
+    sweep.add_argument("--out", type=Path, help="folder for tables, figures, manifest and run store (default "
+                                                "out/<study name>)")
+    sweep.add_argument("--workers", type=int_in(1, 1024), default=min(2, os.cpu_count() or 1),
+                       help="parallel runs (default: 2, or 1 on a one-core machine)")
+    sweep.add_argument("--scheduler", type=scheduler, default=None,
+                       help="run on a Dask cluster: tcp://HOST:PORT of its scheduler, or 'local' for one started "
+                            "here on 127.0.0.1 with --workers workers (default: a local process pool)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("scenarios", help="list the named scenarios")
 
@@ -319,6 +333,9 @@ def _dispatch(argv: list[str]) -> int:
     elif args.command == "demo":
         from model.ui.demo import demo
         demo(args.seeds, args.years, args.out)
+    elif args.command == "sweep":
+        from model.ui.sweep_command import main_sweep
+        return main_sweep(args)
     elif args.command == "viz":
         return cmd_viz(args)
     return 0
