@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,19 +19,21 @@ import pandas as pd
 
 from model.common.countries import FIVE_EYES
 from model.metrics.statistics import ci_columns
-from model.policy.knobs import knob_overrides
-from model.runs.experiment import Point
+from model.runs.study_file import load_study
 from model.ui.study import (
     Headline,
     headline,
     main,
-    parser,
     point_where,
     report,
     spread_of,
+    study_parser,
     sweep,
+    with_steps,
     write_table,
 )
+
+STUDY = Path(__file__).with_name("studies") / "barriers_heatmap.toml"  # the design: tariff x friction grid
 
 OUTCOMES = [  # (column, label, unit, function of the flat run rows)
     ("integration", "integration index", "% of Five Eyes procurement to another Five Eyes country",
@@ -41,16 +44,16 @@ OUTCOMES = [  # (column, label, unit, function of the flat run rows)
 
 
 def build() -> argparse.ArgumentParser:
-    return parser("barriers_heatmap.py", __doc__, runs=6, seeds=6,
-                  runs_help="grid steps per axis (tariff 0-50 %%, friction 0-1)")
+    study = load_study(STUDY)
+    return study_parser("barriers_heatmap.py", __doc__, study, runs=study.factors[0].steps or 6,
+                        runs_help="grid steps per axis (tariff 0-50 %%, friction 0-1)")
 
 
 def run(args: argparse.Namespace) -> None:
-    tariffs = np.round(np.linspace(0.0, 0.5, args.runs), 4)
-    frictions = np.round(np.linspace(0.0, 1.0, args.runs), 4)
-    points = [Point.of("status_quo", [*knob_overrides("tariff_level", t), *knob_overrides("export_friction", f)],
-                       tariff=float(t), friction=float(f)) for t in tariffs for f in frictions]
-    design, res = sweep(args, "barriers_heatmap", points, series=False)
+    study = with_steps(load_study(STUDY), args.runs, "tariff", "friction")
+    points = list(study.build().points)
+    tariffs, frictions = (np.array(sorted({dict(p.factors)[name] for p in points})) for name in ("tariff", "friction"))
+    design, res = sweep(args, study.name, points, series=study.series)
     effect = headline(args, design, res, Headline(
         "no barriers against the highest tariff and full friction", "integration index (% of Five Eyes procurement)",
         OUTCOMES[0][3], point_where(points, tariff=float(tariffs[-1]), friction=float(frictions[-1])),

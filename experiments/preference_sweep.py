@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,23 +19,23 @@ import pandas as pd
 
 from model.common.countries import ALLIES
 from model.metrics.statistics import ci_columns
-from model.policy.knobs import knob_overrides
-from model.runs.experiment import Point
+from model.runs.study_file import load_study
 from model.ui.figures import band, save
 from model.ui.study import (
     Headline,
     headline,
     main,
-    parser,
     point_where,
     report,
     spread_of,
+    study_parser,
     sweep,
+    with_steps,
     write_table,
 )
 
-NO_LIST = "no qualifying list"
-LISTS = {"qualifying list (GBR, CAN, AUS, EUR)": [], NO_LIST: ["USA.qualifying=[]"]}
+STUDY = Path(__file__).with_name("studies") / "preference_sweep.toml"  # the design: margins x qualifying lists
+NO_LIST = "no qualifying list"  # the level of the `rules` factor without the list
 OUTCOMES = [  # (label, unit, function of the flat run rows)
     ("US foreign share", "% of US end-item procurement", lambda r, _years: 100 * r["foreign_share.USA"]),
     ("integration index", "% of Five Eyes procurement to another Five Eyes country",
@@ -46,15 +47,18 @@ OUTCOMES = [  # (label, unit, function of the flat run rows)
 
 
 def build() -> argparse.ArgumentParser:
-    return parser("preference_sweep.py", __doc__, runs=11, seeds=16,
-                  runs_help="margins from 0 to 100 %% per curve")
+    study = load_study(STUDY)
+    margin = next(f for f in study.factors if f.name == "margin")
+    return study_parser("preference_sweep.py", __doc__, study, runs=margin.steps or 11,
+                        runs_help="margins from 0 to 100 %% per curve")
 
 
 def run(args: argparse.Namespace) -> None:
-    margins = np.round(np.linspace(0.0, 1.0, args.runs), 4) if args.runs > 1 else np.array([0.5])
-    points = [Point.of("status_quo", [*knob_overrides("us_preference", m), *extra], margin=float(m), rules=name)
-              for name, extra in LISTS.items() for m in margins]
-    design, res = sweep(args, "preference_sweep", points, series=False)
+    study = with_steps(load_study(STUDY), args.runs, "margin")
+    points = list(study.build().points)
+    margins = np.array(sorted({dict(p.factors)["margin"] for p in points}))
+    lists = list(dict.fromkeys(dict(p.factors)["rules"] for p in points))
+    design, res = sweep(args, study.name, points, series=study.series)
     effect = headline(args, design, res, Headline(
         "US margin 0 against 0.5, no qualifying list", "US foreign share (% of US end-item procurement)",
         lambda r: 100 * r["foreign_share.USA"], point_where(points, margin=0.5, rules=NO_LIST),
@@ -67,7 +71,7 @@ def run(args: argparse.Namespace) -> None:
                         for k, v in ci_columns(f"{label} ({unit})", get(group, args.years)).items()}})
     table = pd.DataFrame(rows)
     with report(args, design, res, effect) as out:
-        figure(runs, args.years, spread_of(args), out)
+        figure(runs, lists, args.years, spread_of(args), out)
         write_table(table, out, "preference_sweep", "US preference margin sweep",
                     f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread_of(args)}; run "
                     "totals over "
@@ -75,11 +79,11 @@ def run(args: argparse.Namespace) -> None:
     print(table.rename(columns=lambda c: re.sub(r" \(.*\)", "", c)).round(3).to_string(index=False))
 
 
-def figure(runs: pd.DataFrame, years: int, spread: str, out) -> None:
+def figure(runs: pd.DataFrame, lists: list[str], years: int, spread: str, out) -> None:
     fig, axes = plt.subplots(2, 2, figsize=(11, 8), sharex=True)
     for ax, (label, unit, get) in zip(axes.flat, OUTCOMES):
         values = runs.assign(v=get(runs, years))
-        for name in LISTS:
+        for name in lists:
             band(ax, values[values["rules"] == name], "v", x="margin", label=name, x_scale=100, marker="o", ms=3)
         ax.set_title(label)
         ax.set_ylabel(unit, fontsize=9)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,20 +18,22 @@ import pandas as pd
 
 from model.common.countries import ALLIES
 from model.metrics.statistics import ci_columns, mean_ci
-from model.policy.scenario import scenario_names
-from model.runs.experiment import Point
+from model.runs.study_file import load_study
 from model.ui.figures import band, flows_heatmap, save, year_of
 from model.ui.study import (
     Headline,
     flows_matrix,
     headline,
     main,
-    parser,
+    point_where,
     report,
     spread_of,
+    study_parser,
     sweep,
     write_table,
 )
+
+STUDY = Path(__file__).with_name("studies") / "scenarios.toml"  # the design: which scenarios, seeds, years
 
 # (column label, unit, function of the flat run rows)
 OUTCOMES = [
@@ -47,18 +51,24 @@ OUTCOMES = [
 
 
 def build() -> argparse.ArgumentParser:
-    return parser("scenarios.py", __doc__, runs=len(scenario_names()), seeds=10,
-                  runs_help="how many of the named scenarios to run, in alphabetical order")
+    study = load_study(STUDY)
+    return study_parser("scenarios.py", __doc__, study, runs=len(study.scenarios), max_runs=len(study.scenarios),
+                        runs_help="how many of the scenarios of experiments/studies/scenarios.toml to run, in its "
+                                  "order (status_quo first)")
 
 
 def run(args: argparse.Namespace) -> None:
-    names = scenario_names()[: args.runs]
-    design, res = sweep(args, "scenarios", [Point.of(n) for n in names])
+    study = load_study(STUDY)
+    study = replace(study, scenarios=study.scenarios[: args.runs])
+    names = list(study.scenarios)
+    points = list(study.build().points)
+    design, res = sweep(args, study.name, points, series=study.series)
     effect = None
     if {"status_quo", "full_ntib"} <= set(names):
         effect = headline(args, design, res, Headline(
             "full NTIB against the status quo", "integration index (% of Five Eyes procurement)",
-            lambda r: 100 * r["integration_index"], Point.of("status_quo"), Point.of("full_ntib")))
+            lambda r: 100 * r["integration_index"], point_where(points, "status_quo"),
+            point_where(points, "full_ntib")))
     runs, ts = res.runs, res.series.assign(year=lambda d: year_of(d["quarter"]))
     rows = [{"scenario": n} for n in names]
     for label, unit, get in OUTCOMES:

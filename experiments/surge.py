@@ -12,47 +12,61 @@ surge_delivery.png and surge_outcomes.csv/.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from model.common.errors import InputError
 from model.metrics.statistics import ci_columns, mean_ci
-from model.runs.experiment import Point, Results
+from model.policy.scenario import load_scenario
+from model.runs.experiment import Results
+from model.runs.study_file import load_study
 from model.ui.figures import band, save, year_of
 from model.ui.study import (
     Headline,
     headline,
     main,
-    parser,
     point_where,
     report,
     spread_of,
+    study_parser,
     sweep,
     write_table,
 )
 
-SCENARIOS = ("status_quo", "full_ntib", "america_first")
+STUDY = Path(__file__).with_name("studies") / "surge.toml"  # the design: scenarios x the two shocks
 SECTOR = "munitions_missiles"
 START, TOLERANCE, HOLD = 8, 0.10, 4  # 2027Q1; lead time at most 10 % above normal; for 4 quarters
-SHOCKS = {
-    "demand surge": ('{ kind = "demand", at = "2027Q1", quarters = 8, countries = ["USA", "GBR", "CAN", "AUS", '
-                     '"NZL"], sectors = ["munitions_missiles"], factor = 2.0 }', 8),
-    "supply disruption": ('{ kind = "supply", at = "2027Q1", quarters = 4, countries = ["USA"], '
-                          'sectors = ["munitions_missiles"], factor = 0.5 }', 4),
-}
 
 
 def build() -> argparse.ArgumentParser:
-    return parser("surge.py", __doc__, runs=len(SCENARIOS), seeds=12, years=10,
-                  runs_help="how many of status_quo, full_ntib, america_first to run")
+    study = load_study(STUDY)
+    return study_parser("surge.py", __doc__, study, runs=len(study.scenarios), max_runs=len(study.scenarios),
+                        runs_help="how many of the scenarios of experiments/studies/surge.toml to run, in its order")
+
+
+@functools.cache
+def shock_lengths() -> dict[str, int]:
+    """The quarters each shock of the study lasts, read off its overrides: the study file is the one definition."""
+    study = load_study(STUDY)
+    shock = next(f for f in study.factors if f.name == "shock")
+    return {label: load_scenario(study.scenarios[0], list(sets)).shocks[0].quarters for label, sets in shock.levels}
 
 
 def run(args: argparse.Namespace) -> None:
-    scenarios = SCENARIOS[: args.runs]
-    points = [Point.of(s, [f"shocks=[{text}]"], shock=shock) for s in scenarios for shock, (text, _) in SHOCKS.items()]
-    design, res = sweep(args, "surge", points, series_columns=[
+    if args.years < 3:
+        raise InputError(f"--years {args.years}: the shocks come in 2027Q1 and need time to play out; expected at "
+                         "least 3 years")
+    study = load_study(STUDY)
+    study = replace(study, scenarios=study.scenarios[: args.runs])
+    scenarios = list(study.scenarios)
+    points = list(study.build().points)
+    design, res = sweep(args, study.name, points, series_columns=[
         "quarter", "t", f"ordered.{SECTOR}", f"delivered.{SECTOR}", f"lead_time.{SECTOR}"])
     effect = headline(args, design, res, Headline(
         "full NTIB against the status quo, demand surge", "share of munitions demand met while the surge lasts (%)",
@@ -77,7 +91,7 @@ def run(args: argparse.Namespace) -> None:
 
 def with_resilience(results: Results) -> pd.DataFrame:
     """The run rows with each run's share of demand met and quarters to recover (from its series)."""
-    measures = pd.DataFrame([{"key": key, **resilience(group, SHOCKS[group["shock"].iat[0]][1])}
+    measures = pd.DataFrame([{"key": key, **resilience(group, shock_lengths()[group["shock"].iat[0]])}
                              for key, group in results.series.groupby("key", sort=False)])
     return results.runs.merge(measures, on="key")
 
@@ -98,14 +112,15 @@ def resilience(series: pd.DataFrame, quarters: int) -> dict[str, float]:
     return {"met": float(met), "recover": recover}
 
 
-def outcome_bars(runs: pd.DataFrame, scenarios: tuple[str, ...], spread: str, out) -> None:
+def outcome_bars(runs: pd.DataFrame, scenarios: list[str], spread: str, out) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    width = 0.8 / len(SHOCKS)
-    for k, shock in enumerate(SHOCKS):
+    shocks = shock_lengths()
+    width = 0.8 / len(shocks)
+    for k, shock in enumerate(shocks):
         g = runs[runs["shock"] == shock]
         met = [mean_ci(100 * g.loc[g["scenario"] == s, "met"]) for s in scenarios]
         rec = [mean_ci(g.loc[(g["scenario"] == s) & g["recover"].notna(), "recover"]) for s in scenarios]
-        x = np.arange(len(scenarios)) + (k - (len(SHOCKS) - 1) / 2) * width
+        x = np.arange(len(scenarios)) + (k - (len(shocks) - 1) / 2) * width
         axes[0].bar(x, [m for m, _ in met], width, yerr=[h for _, h in met], capsize=3, label=shock)
         axes[1].bar(x, [m for m, _ in rec], width, yerr=[h for _, h in rec], capsize=3, label=shock)
     axes[0].set_ylabel("munitions units delivered / ordered (%)\nwhile the shock lasts")
@@ -120,15 +135,16 @@ def outcome_bars(runs: pd.DataFrame, scenarios: tuple[str, ...], spread: str, ou
     save(fig, out / "surge_outcomes")
 
 
-def delivery_bands(series: pd.DataFrame, scenarios: tuple[str, ...], spread: str, out) -> None:
+def delivery_bands(series: pd.DataFrame, scenarios: list[str], spread: str, out) -> None:
     """Deliveries as a share of orders, quarter by quarter, around each shock."""
     s = series.assign(year=year_of(series["quarter"]),
                       ratio=100 * series[f"delivered.{SECTOR}"] / series[f"ordered.{SECTOR}"])
-    fig, axes = plt.subplots(1, len(SHOCKS), figsize=(12, 4.5), sharey=True)
-    for ax, shock in zip(axes, SHOCKS):
+    shocks = shock_lengths()
+    fig, axes = plt.subplots(1, len(shocks), figsize=(12, 4.5), sharey=True)
+    for ax, shock in zip(axes, shocks):
         for name in scenarios:
             band(ax, s[(s["shock"] == shock) & (s["scenario"] == name)], "ratio", label=name)
-        ax.axvspan(2027, 2027 + SHOCKS[shock][1] / 4, color="grey", alpha=0.15, label="shock")
+        ax.axvspan(2027, 2027 + shocks[shock] / 4, color="grey", alpha=0.15, label="shock")
         ax.set_title(shock)
         ax.set_xlabel("year")
         ax.grid(alpha=0.3)

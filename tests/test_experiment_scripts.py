@@ -75,13 +75,22 @@ def test_scenarios_script(tmp_path):
     for stem in ("key_outcomes", "integration_over_time", "us_foreign_share", "flows_heatmap"):
         assert (tmp_path / f"{stem}.png").is_file() and (tmp_path / f"{stem}.svg").is_file()
     table = pd.read_csv(tmp_path / "scenario_outcomes.csv")
-    assert table["scenario"].tolist() == ["allied_hedging", "america_first"]
+    # the study file's order, status_quo first (not the first two alphabetically)
+    assert table["scenario"].tolist() == ["status_quo", "full_ntib"]
     # every column but the scenario is a number: each outcome's mean and its 95 % interval (lo, hi)
     assert all(pd.api.types.is_float_dtype(table[c]) for c in table.columns[1:])
     means = [c for c in table.columns if c.endswith(" mean")]
     for mean in means:
         stem = mean[: -len(" mean")]
         assert (table[f"{stem} lo"] <= table[mean]).all() and (table[mean] <= table[f"{stem} hi"]).all()
+
+
+@pytest.mark.parametrize(("script", "runs"), [("scenarios", 9), ("surge", 4)])
+def test_runs_beyond_the_design_are_refused(tmp_path, capsys, script, runs):
+    module = _script(script)
+    assert module.main(module.run, module.build, _tiny(tmp_path, "--runs", str(runs))) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--runs" in err and "out of range" in err
 
 
 def test_preference_sweep_script(tmp_path):

@@ -39,6 +39,7 @@ class Factor:
     name: str
     targets: tuple[str, ...] = ()  # lever or parameter paths the value is written to, e.g. USA.preference_margin
     knob: str | None = None
+    also: tuple[str, ...] = ()  # assignments set with every value, e.g. a schedule cleared so the value holds
     levels: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (label, assignments) of a categorical factor
     values: tuple[float | bool, ...] = ()  # an explicit list of numbers (or true and false)
     low: float | None = None
@@ -77,13 +78,22 @@ class Factor:
         if self.levels:
             return list(dict(self.levels)[str(value)])
         if self.knob is not None:
-            return knob_overrides(self.knob, float(value))  # type: ignore[arg-type]
-        text = str(value).lower() if isinstance(value, bool) else repr(value)
-        return [f"{target}={text}" for target in self.targets]
+            return [*knob_overrides(self.knob, float(value)), *self.also]  # type: ignore[arg-type]
+        return [*(f"{target}={_toml(value)}" for target in self.targets), *self.also]
 
     def _number(self, x: float) -> float | int:
         """Rounded to 6 significant digits, so a grid's 0.30000000000000004 is written (and keyed) as 0.3."""
         return round(x) if self.integer else float(f"{x:.6g}")
+
+
+def _toml(value: object) -> str:
+    """A value as `--set` writes it: short where that is exact (0.3, 2, as the knobs write theirs, so a study and
+    a script that set the same value key the same run), in full where it is not."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and float(short := f"{value:.6g}") == value:
+        return short
+    return repr(value)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from model.simulation.model import DEFAULT_FIRM_SCALE, MAX_FIRM_SCALE
 STUDY_EXAMPLE = "experiments/studies/preference_sweep.toml"  # the file an error about a study file points to
 TOP_KEYS = ("name", "description", "scenarios", "overrides", "design", "samples", "morris_levels", "seeds",
             "master_seed", "years", "firm_scale", "parameters", "series", "outcomes", "figures", "factors")
-FACTOR_KEYS = ("label", "set", "knob", "levels", "values", "range", "steps", "distribution", "mode", "integer")
+FACTOR_KEYS = ("label", "set", "knob", "also", "levels", "values", "range", "steps", "distribution", "mode", "integer")
 FIGURES = ("factors", "indices")  # outcome against each factor; Sobol or Morris indices
 DEFAULT_OUTCOMES = ("integration_index", "foreign_share.USA", "domestic_share.USA", "unit_cost_index.USA",
                     "capability_per_bn.USA")
@@ -86,6 +86,10 @@ def load_study(path: Path) -> Study:
     factors, labels = _factors(raw.get("factors"), design, f"{where}: factors")
     samples = _samples(raw.get("samples"), design, where)
     scenarios = _scenarios(raw.get("scenarios", ["status_quo"]), path, f"{where}: scenarios")
+    if not factors and len(scenarios) < 2:
+        raise InputError(f"{where}: nothing varies; expected at least one [factors.NAME] table (e.g. [factors.margin] "
+                         f"with knob = \"us_preference\", range = [0, 1], steps = 5) or several scenarios; see "
+                         f"{STUDY_EXAMPLE}")
     study = Study(
         name=_name(raw.get("name", path.stem), f"{where}: name"),
         description=_text(raw.get("description", ""), f"{where}: description"),
@@ -161,24 +165,25 @@ def _factor(name: str, spec: dict, design: str, where: str) -> Factor:
         raise InputError(f"{where}: expected exactly one of set (lever or parameter paths), knob (one of "
                          f"{', '.join(KNOBS)}) or levels (named lists of overrides), got {kinds or 'none'}")
     if "levels" in spec:
-        for key in ("values", "range", "steps", "distribution", "mode", "integer"):
+        for key in ("values", "range", "steps", "distribution", "mode", "integer", "also"):
             if key in spec:
                 raise InputError(f"{where}: '{key}' does not apply to a factor with levels")
         return Factor(name, levels=_levels(spec["levels"], f"{where}.levels"))
     targets, knob, bounds = _target(spec, where)
     integer = _flag(spec.get("integer", False), f"{where}.integer")
+    also = _overrides(spec.get("also", []), f"{where}.also")
     if "values" in spec:
         for key in ("range", "steps", "distribution", "mode"):
             if key in spec:
                 raise InputError(f"{where}: '{key}' does not apply with 'values' (a list); use one or the other")
         return Factor(name, targets, knob, values=_values(spec["values"], bounds, f"{where}.values"),
-                      integer=integer)
+                      integer=integer, also=also)
     if "range" not in spec:
         raise InputError(f"{where}: expected 'values' (a list) or 'range' ([low, high])")
     low, high = _range(spec["range"], bounds, f"{where}.range")
     distribution, mode = _distribution(spec, low, high, where)
     return Factor(name, targets, knob, low=low, high=high, steps=_steps(spec, design, where),
-                  distribution=distribution, mode=mode, integer=integer)
+                  distribution=distribution, mode=mode, integer=integer, also=also)
 
 
 def _target(spec: dict, where: str) -> tuple[tuple[str, ...], str | None, tuple[float, float] | None]:
@@ -284,9 +289,16 @@ def _scenarios(value: object, path: Path, where: str) -> tuple[str, ...]:
     names = _list(value, where)
     if not names or not all(isinstance(n, str) and n for n in names):
         raise InputError(f"{where}: expected a list of scenario names or TOML paths, e.g. [\"status_quo\"]")
+    for name in names:
+        if name not in scenario_names() and not name.endswith(".toml"):
+            raise InputError(f"{where}: scenario '{name}' not found; allowed: a TOML file path (relative to the study "
+                             f"file) or one of {', '.join(scenario_names())}")
     resolved = tuple(n if n in scenario_names() or Path(n).is_absolute() else str(path.parent / n) for n in names)
     for name in resolved:
-        load_scenario(name, warn_unchanged=False)
+        try:
+            load_scenario(name, warn_unchanged=False)
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from None
     if len(set(resolved)) < len(resolved):
         raise InputError(f"{where}: a scenario is listed twice; expected each once")
     return resolved

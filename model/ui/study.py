@@ -24,15 +24,17 @@ from model.common.quarters import MAX_YEARS
 from model.metrics.statistics import mean_ci, runs_needed
 from model.runs.experiment import PARAMETERS, Point, Results, Sweep, common_seeds, load, run_sweep
 from model.runs.output import manifest, staged, writable_dir, write_json
+from model.runs.study_file import Study
 from model.simulation.model import DEFAULT_FIRM_SCALE
 from model.ui.arguments import Parser, firm_scale, int_in, scheduler
 from model.ui.figures import headless
 
 
 def parser(script: str, description: str, runs: int, seeds: int, runs_help: str, years: int = 20,
-           max_runs: int = 10_000, parameters: str = "posterior") -> argparse.ArgumentParser:
-    """The flags every script takes; `runs` is the size of the script's design (its meaning is `runs_help`).
-    `description` may be the script's docstring: --help shows its first paragraph, whole."""
+           max_runs: int = 10_000, parameters: str = "posterior", master_seed: int = 20251) -> argparse.ArgumentParser:
+    """The flags every script takes; `runs` is the size of the script's design (its meaning is `runs_help`, and
+    `max_runs` the largest the design has). `description` may be the script's docstring: --help shows its first
+    paragraph, whole."""
     p = Parser(prog=script, description=" ".join(description.strip().split("\n\n")[0].split()))
     p.add_argument("--runs", type=int_in(1, max_runs), default=runs, help=f"{runs_help} (default {runs})")
     p.add_argument("--seeds", type=int_in(1, 1000), default=seeds,
@@ -47,8 +49,8 @@ def parser(script: str, description: str, runs: int, seeds: int, runs_help: str,
     p.add_argument("--years", type=int_in(1, MAX_YEARS), default=years, help=f"run length in years (default {years})")
     p.add_argument("--firm-scale", type=firm_scale, default=DEFAULT_FIRM_SCALE,
                    help=f"share of the real firm population (default {DEFAULT_FIRM_SCALE})")
-    p.add_argument("--master-seed", type=int_in(0, 2**32 - 1), default=20251,
-                   help="seed the run seeds are spawned from (default 20251)")
+    p.add_argument("--master-seed", type=int_in(0, 2**32 - 1), default=master_seed,
+                   help=f"seed the run seeds are spawned from (default {master_seed})")
     p.add_argument("--parameters", choices=PARAMETERS, default=parameters,
                    help="behavioural parameters: 'posterior' draws run i of every point from the calibrated "
                         "posterior (draw i common to all points, like seed i), so intervals combine parameter and "
@@ -56,6 +58,20 @@ def parser(script: str, description: str, runs: int, seeds: int, runs_help: str,
                         f"Default: {parameters}")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+def study_parser(script: str, description: str, study: Study, runs: int, runs_help: str,
+                 max_runs: int = 10_000) -> argparse.ArgumentParser:
+    """The flags of a script whose design is a study file: seeds, years, parameters and master seed default to the
+    file's, and `--runs` resizes its design (`runs_help`)."""
+    return parser(script, description, runs=runs, seeds=study.seeds, runs_help=runs_help, years=study.years,
+                  max_runs=max_runs, parameters=study.parameters, master_seed=study.master_seed)
+
+
+def with_steps(study: Study, steps: int, *names: str) -> Study:
+    """The study with the named range factors on `steps` grid points, as a script's --runs asks."""
+    factors = tuple(replace(f, steps=steps) if f.name in names else f for f in study.factors)
+    return replace(study, factors=factors)
 
 
 def main(body: Callable[[argparse.Namespace], None], build: Callable[[], argparse.ArgumentParser],
