@@ -39,7 +39,7 @@ validation: $(STAMP)
 reliability: $(STAMP)
 	$(PY) scripts/reliability.py --out docs/reliability.md
 
-EXPERIMENTS := scenarios preference_sweep barriers_heatmap sensitivity surge reciprocity
+EXPERIMENTS := scenarios preference_sweep barriers_heatmap sensitivity surge reciprocity discovery robust
 
 # every experiment at its default size into out/<name>/, then the figures the README shows into docs/img/
 experiments: $(STAMP)

@@ -1,0 +1,251 @@
+"""Scenario discovery: which lever settings, across the uncertain behaviour of firms and governments, give an
+integrated alliance while the US keeps its home base?
+
+Samples the compact lever space of model.runs.ema (the four knobs: US preference margin, US tariff level, US
+export-control friction, NTIB treatment by all five; the US content minimum and duty-free uptake; each ally's
+offset rate) and the uncertainties (every behavioural parameter over the central 90 % of its calibrated
+posterior, and the run seed), one Latin hypercube over both, --runs experiments in all. A run is a case of
+interest when its integration index (run total) is at least --threshold and the US domestic share at least
+--floor. PRIM (the EMA Workbench's) then peels the space to boxes in which most runs are cases of interest, and
+the script keeps the box of highest coverage with a density of at least --density. Writes experiments.csv (every
+run's inputs and outcomes), boxes.csv/.md (each box's limits on its restricted dimensions), box_stats.csv/.md
+(coverage, density, mass), discovery_tradeoff.png (the peeling trajectory) and discovery_boxes.png (the box
+limits against the sampled ranges), with a manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from model.common.errors import InputError
+from model.runs.ema import SEED, WORKBENCH_COLUMNS, EngineEvaluator, name_of, ntib_model, path_of
+from model.runs.output import manifest, staged, write_json
+from model.simulation.model import DEFAULT_FIRM_SCALE
+from model.ui.arguments import Parser, firm_scale, int_in, scheduler, share
+from model.ui.figures import save
+from model.ui.study import main, write_table
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="ipyparallel not installed", category=UserWarning)
+    from ema_workbench import perform_experiments
+    from ema_workbench.analysis import prim
+    from ema_workbench.em_framework.samplers import sample_levers, sample_uncertainties
+
+INTEGRATION = name_of("integration_index")
+HOME_BASE = name_of("domestic_share.USA")
+BOXES = 2  # PRIM boxes to find, one after another on the cases the earlier ones leave
+SIGNIFICANT = 0.05  # a restriction is read out only if its quasi-p-value (one-sided binomial) is below this
+
+
+def build() -> argparse.ArgumentParser:
+    p = Parser(prog="discovery.py", description=" ".join(__doc__.strip().split("\n\n")[0].split()))
+    p.add_argument("--runs", type=int_in(10, 1_000_000), default=2000,
+                   help="experiments: one Latin hypercube over the levers and uncertainties (default 2000)")
+    p.add_argument("--threshold", type=share, default=0.20,
+                   help="integration index (run total, share) a case of interest reaches (default 0.20)")
+    p.add_argument("--floor", type=share, default=0.90,
+                   help="US domestic share (run total) a case of interest keeps (default 0.90)")
+    p.add_argument("--density", type=share, default=0.8,
+                   help="share of cases of interest a box must hold (PRIM's threshold, default 0.8)")
+    p.add_argument("--workers", type=int_in(1, 1024), default=min(2, os.cpu_count() or 1),
+                   help="parallel runs (default: 2, or 1 on a one-core machine)")
+    p.add_argument("--scheduler", type=scheduler, default=None,
+                   help="run on a Dask cluster: tcp://HOST:PORT, or 'local' for one on 127.0.0.1")
+    p.add_argument("--years", type=int_in(1, 100), default=20, help="run length in years (default 20)")
+    p.add_argument("--firm-scale", type=firm_scale, default=DEFAULT_FIRM_SCALE,
+                   help=f"share of the real firm population (default {DEFAULT_FIRM_SCALE})")
+    p.add_argument("--master-seed", type=int_in(0, 2**32 - 1), default=20251,
+                   help="seed of the Latin hypercube (default 20251)")
+    p.add_argument("--out", type=Path, default=Path("out") / "discovery", help="results folder (default out/discovery)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def run(args: argparse.Namespace) -> None:
+    model = ntib_model(levers="knobs", uncertainties="posterior", years=args.years, firm_scale=args.firm_scale)
+    np.random.seed(args.master_seed)  # the Workbench's samplers draw from numpy's global generator
+    scenarios, policies = list(sample_uncertainties(model, args.runs)), list(sample_levers(model, args.runs))
+    print(f"discovery: {args.runs} experiments ({len(model.levers)} levers x {len(model.uncertainties)} "
+          f"uncertainties, one Latin hypercube), {args.years} years each, {args.workers} workers"
+          f"{' on Dask' if args.scheduler else ''}", file=sys.stderr)
+    start = time.monotonic()
+    with EngineEvaluator(model, workers=args.workers, scheduler=args.scheduler) as evaluator, \
+            _quiet_progress(args.quiet):
+        experiments, outcomes = perform_experiments(model, scenarios, policies, evaluator=evaluator,
+                                                    combine="sample")
+    seconds = time.monotonic() - start
+    print(f"discovery: {args.runs} runs in {seconds:.0f} s ({60 * args.runs / seconds:.0f} runs a minute)",
+          file=sys.stderr)
+    table = pd.concat([experiments.drop(columns=list(WORKBENCH_COLUMNS)).reset_index(drop=True),
+                       pd.DataFrame(outcomes)], axis=1)
+    interest = (table[INTEGRATION] >= args.threshold) & (table[HOME_BASE] >= args.floor)
+    if not 0 < interest.sum() < len(table):
+        raise InputError(f"{int(interest.sum())} of {len(table)} runs are cases of interest at --threshold "
+                         f"{args.threshold} and --floor {args.floor}; PRIM needs some of each (integration ran "
+                         f"{table[INTEGRATION].min():.3f} to {table[INTEGRATION].max():.3f})")
+    inputs = [p.name for p in (*model.levers, *model.uncertainties) if p.name != SEED]
+    found = discover(table[inputs], interest.to_numpy(), args.density)
+    limits, stats = box_limits(found, table[inputs]), box_stats(found)
+    with staged(args.out) as out:
+        table.assign(case_of_interest=interest).to_csv(out / "experiments.csv", index=False)
+        note = (f"Cases of interest: integration index >= {args.threshold:g} and US domestic share >= "
+                f"{args.floor:g} (run totals); {int(interest.sum())} of {len(table)} runs. ")
+        write_table(limits, out, "boxes", "PRIM boxes: the restricted dimensions",
+                    note + "Each row: one dimension a box restricts, its limits in the box (low, high; or the "
+                    "levels kept), its range over the sample, and the quasi-p-value of the restriction (the chance "
+                    "that the density would rise as much by a random restriction; under "
+                    f"{SIGNIFICANT} counts as real).")
+        write_table(stats, out, "box_stats", "PRIM boxes: coverage and density",
+                    note + "coverage = share of all cases of interest inside the box; density = share of the runs "
+                    "in the box that are cases of interest; mass = share of all runs in the box.")
+        tradeoff_figure(found, out / "discovery_tradeoff")
+        limits_figure(limits, stats, out / "discovery_boxes")
+        write_json(out / "manifest.json", manifest(
+            experiment="discovery", arguments={k: str(v) for k, v in vars(args).items()}, runs=len(table),
+            seconds=round(seconds, 1), cases_of_interest=int(interest.sum()),
+            levers=[p.name for p in model.levers], uncertainties=[p.name for p in model.uncertainties],
+            files=sorted(p.name for p in out.iterdir())))
+    print(f"wrote {args.out}/", file=sys.stderr)
+    print(stats.round(3).to_string(index=False))
+    print(limits.to_string(index=False))
+    print(in_words(limits, stats, args))
+
+
+@contextlib.contextmanager
+def _quiet_progress(quiet: bool):
+    """The Workbench logs its own progress bar; --quiet hides it."""
+    if not quiet:
+        yield
+        return
+    with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
+        yield
+
+
+def discover(x: pd.DataFrame, y: np.ndarray, density: float) -> list[prim.PrimBox]:
+    """Up to BOXES PRIM boxes, each at the highest coverage among its peels with at least `density`."""
+    search = prim.Prim(x, y, threshold=density)
+    boxes = []
+    for _ in range(BOXES):
+        try:
+            box = search.find_box()
+        except ValueError:  # nothing left to find
+            break
+        if box is None:
+            break
+        trajectory = box.peeling_trajectory
+        dense = trajectory[trajectory["density"] >= density]
+        if dense.empty:
+            break
+        box.select(int(dense["coverage"].idxmax()))
+        boxes.append(box)
+    if not boxes:
+        raise InputError(f"PRIM found no box with a density of at least {density}; try a lower --density")
+    return boxes
+
+
+def box_limits(boxes: list[prim.PrimBox], x: pd.DataFrame) -> pd.DataFrame:
+    """One row per restricted dimension of each box: its limits in the box and the sampled range."""
+    rows = []
+    for number, box in enumerate(boxes, 1):
+        limits = box.box_lims[box._cur_box]  # noqa: SLF001 - the Workbench's selected box has no public accessor
+        quasi = box.qp[box._cur_box]  # noqa: SLF001 - as above
+        for name in x.columns:
+            significance = min((q for q in quasi.get(name, []) if q >= 0), default=np.nan)
+            low, high = limits[name].iloc[0], limits[name].iloc[1]
+            if isinstance(low, set):
+                everything = set(x[name].unique())
+                if low != everything:
+                    rows.append({"box": number, "dimension": path_of(name), "low": np.nan, "high": np.nan,
+                                 "kept": ", ".join(map(str, sorted(low, key=str))), "sampled low": np.nan,
+                                 "sampled high": np.nan, "quasi-p": significance})
+                continue
+            full_low, full_high = float(x[name].min()), float(x[name].max())
+            if low > full_low or high < full_high:
+                rows.append({"box": number, "dimension": path_of(name), "low": float(low), "high": float(high),
+                             "kept": "", "sampled low": full_low, "sampled high": full_high, "quasi-p": significance})
+    columns = ["box", "dimension", "low", "high", "kept", "sampled low", "sampled high", "quasi-p"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def box_stats(boxes: list[prim.PrimBox]) -> pd.DataFrame:
+    rows = []
+    for number, box in enumerate(boxes, 1):
+        chosen = box.peeling_trajectory.iloc[box._cur_box]  # noqa: SLF001 - see box_limits
+        rows.append({"box": number, "coverage": float(chosen["coverage"]), "density": float(chosen["density"]),
+                     "mass": float(chosen["mass"]), "restricted dimensions": int(chosen["res_dim"])})
+    return pd.DataFrame(rows)
+
+
+def tradeoff_figure(boxes: list[prim.PrimBox], path: Path) -> None:
+    """Coverage against density along each box's peeling trajectory, the chosen peel marked."""
+    fig, axes = plt.subplots(1, len(boxes), figsize=(5.5 * len(boxes), 4.5), squeeze=False)
+    for ax, (number, box) in zip(axes[0], enumerate(boxes, 1)):
+        trajectory = box.peeling_trajectory
+        points = ax.scatter(trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="viridis",
+                            s=18)
+        chosen = trajectory.iloc[box._cur_box]  # noqa: SLF001 - see box_limits
+        ax.scatter([chosen["coverage"]], [chosen["density"]], s=120, facecolors="none", edgecolors="#c8102e",
+                   linewidths=1.5, label="chosen box")
+        ax.set_xlabel("coverage (share of all cases of interest in the box)")
+        ax.set_ylabel("density (share of the box's runs that are cases)")
+        ax.set_title(f"box {number}: peeling trajectory")
+        ax.grid(alpha=0.3)
+        ax.legend(frameon=False, fontsize=8, loc="lower left")
+        fig.colorbar(points, ax=ax, label="restricted dimensions")
+    save(fig, path)
+
+
+def limits_figure(limits: pd.DataFrame, stats: pd.DataFrame, path: Path) -> None:
+    """Each box's restricted dimensions: the kept part of each sampled range, normalised to 0-1."""
+    numeric = limits[limits["kept"] == ""]
+    boxes = list(stats["box"])
+    fig, axes = plt.subplots(1, len(boxes), figsize=(6 * len(boxes), 0.45 * max(3, len(numeric)) + 1.6),
+                             squeeze=False)
+    for ax, number in zip(axes[0], boxes):
+        rows = limits[limits["box"] == number].reset_index(drop=True)
+        for i, row in rows.iterrows():
+            ax.plot([0, 1], [i, i], color="#dddddd", lw=6, solid_capstyle="butt")
+            if row["kept"]:
+                ax.text(0.5, i, f"kept: {row['kept']}", ha="center", va="center", fontsize=8)
+                continue
+            width = row["sampled high"] - row["sampled low"]
+            low, high = ((row[k] - row["sampled low"]) / width for k in ("low", "high"))
+            real = row["quasi-p"] < SIGNIFICANT
+            ax.plot([low, high], [i, i], color="#1f4e9c" if real else "#9db3d9", lw=6, solid_capstyle="butt")
+            ax.text(high + 0.02, i, f"{row['low']:.3g} to {row['high']:.3g}" + ("" if real else " (not significant)"),
+                    va="center", fontsize=7)
+        ax.set_yticks(range(len(rows)), rows["dimension"], fontsize=8)
+        ax.set_xlim(0, 1.35)
+        ax.set_xticks([0, 0.5, 1], ["sampled low", "middle", "sampled high"], fontsize=7)
+        ax.invert_yaxis()
+        stat = stats[stats["box"] == number].iloc[0]
+        ax.set_title(f"box {number}: coverage {stat['coverage']:.0%}, density {stat['density']:.0%}", fontsize=9)
+    fig.suptitle("Where the cases of interest are: each box's limits (blue; pale: quasi-p-value not below "
+                 f"{SIGNIFICANT}) within the sampled range (grey)")
+    save(fig, path)
+
+
+def in_words(limits: pd.DataFrame, stats: pd.DataFrame, args: argparse.Namespace) -> str:
+    """The first box as a sentence, for the README."""
+    first = limits[(limits["box"] == 1) & (limits["quasi-p"] < SIGNIFICANT)]
+    parts = [f"{row.dimension} in {row.kept}" if row.kept else f"{row.dimension} from {row.low:.3g} to {row.high:.3g}"
+             for row in first.itertuples()]
+    stat = stats.iloc[0]
+    return (f"Integration of at least {args.threshold:.0%} with a US domestic share of at least {args.floor:.0%} "
+            f"holds in {stat['density']:.0%} of the runs with " + ("; ".join(parts) or "no restriction significant at "
+            f"{SIGNIFICANT}") + f" (whatever the other levers and parameters), and that box holds "
+            f"{stat['coverage']:.0%} of all such runs.")
+
+
+if __name__ == "__main__":
+    sys.exit(main(run, build))
