@@ -1,4 +1,4 @@
-"""Both notebooks run top to bottom at small sizes, and what they print is what the model computes."""
+"""The notebooks run top to bottom at small sizes, and what they print is what the model computes."""
 
 from __future__ import annotations
 
@@ -40,3 +40,12 @@ def test_policy_analysis_runs_a_sweep_and_reads_a_script_output(monkeypatch, tmp
     assert "paired t-test" in out and "preference_sweep.csv" in out
     assert (tmp_path / "preference_sweep" / "preference_sweep.png").is_file()
     assert (tmp_path / "tariffs" / "manifest.json").is_file()
+
+
+@pytest.mark.slow
+def test_exploratory_modelling_runs_workbench_experiments_and_finds_a_prim_box(monkeypatch, tmp_path):
+    nb = execute("03_exploratory_modelling.ipynb", monkeypatch, tmp_path)
+    out = text(nb)
+    assert "40 experiments" in out and "coverage" in out and "density" in out
+    assert "same outcomes as sequential: True" in out
+    assert any(o.get("data", {}).get("image/png") for c in nb.cells if c.cell_type == "code" for o in c.outputs)

@@ -6,7 +6,7 @@ import pytest
 from model.common.countries import C, S
 from model.common.errors import InputError
 from model.policy.knobs import knob_overrides
-from model.policy.scenario import load_scenario, parse_set, scenario_names
+from model.policy.scenario import inline_toml, load_scenario, parse_set, scenario_names
 
 SHIPPED = {"status_quo", "pre_2025", "full_ntib", "america_first", "aukus_only", "allied_hedging",
            "ntib_expansion", "demand_surge"}
@@ -57,6 +57,13 @@ def test_set_overrides_levers_params_and_partners():
                                             ("reciprocal", "reciprocal"), ('"x y"', "x y")])
 def test_parse_set_values(text, expected):
     assert parse_set(f"a.b={text}") == (["a", "b"], expected)
+
+
+@pytest.mark.parametrize("value", [0.1, np.float64(1 / 3), 1e-05, 38, np.int64(4), True, np.bool_(False), 'say "x"',
+                                   ["GBR", 1.5], [{"at": 2029, "content_min": 0.75, "licence_days": {"GBR": 30}}], []])
+def test_inline_toml_reads_back_as_the_same_value(value):
+    _, parsed = parse_set(f"a.b={inline_toml(value)}")
+    assert parsed == value and type(parsed) is type(value.item() if isinstance(value, np.generic) else value)
 
 
 BAD_FILES = {

@@ -8,6 +8,8 @@ shipped file, or writes three lines on top of one. Every error names the file, t
 from __future__ import annotations
 
 import copy
+import json
+import numbers
 import re
 import tomllib
 from collections.abc import Sequence
@@ -114,6 +116,24 @@ def parse_set(assignment: str) -> tuple[list[str], object]:
                              "a word, or a TOML list such as [\"USA\", \"CAN\"]") from None
         value = text
     return key.split("."), value
+
+
+def inline_toml(value: object) -> str:
+    """A value as inline TOML, the form a --set value takes, so a whole table or schedule fits in one --set;
+    parse_set reads back the same value (numpy numbers become plain ones)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {inline_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(inline_toml(v) for v in value) + "]"
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a TOML basic string
+    raise TypeError(f"inline_toml: {type(value).__name__} has no TOML form")
 
 
 def _set_path(raw: dict, path: list[str], value, assignment: str) -> None:

@@ -1,6 +1,6 @@
 """Layer 7, running and storing: one seeded run from plain arguments, the sweep engine (process pool or Dask,
 resumable, failures recorded), the crash-safe Parquet store, atomic output folders with manifests, the validation
-suite and the calibration.
+suite, the calibration and the EMA Workbench adapter.
 
 May import `model.simulation` and everything below it.
 """
