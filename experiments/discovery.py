@@ -73,7 +73,7 @@ def build() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> None:
     model = ntib_model(levers="knobs", uncertainties="posterior", years=args.years, firm_scale=args.firm_scale)
-    np.random.seed(args.master_seed)  # the Workbench's samplers draw from numpy's global generator
+    np.random.seed(args.master_seed)  # noqa: NPY002 - the Workbench's samplers draw from numpy's global generator
     scenarios, policies = list(sample_uncertainties(model, args.runs)), list(sample_levers(model, args.runs))
     print(f"discovery: {args.runs} experiments ({len(model.levers)} levers x {len(model.uncertainties)} "
           f"uncertainties, one Latin hypercube), {args.years} years each, {args.workers} workers"
@@ -133,8 +133,19 @@ def _quiet_progress(quiet: bool):
 
 def discover(x: pd.DataFrame, y: np.ndarray, density: float) -> list[prim.PrimBox]:
     """Up to BOXES PRIM boxes, each at the highest coverage among its peels with at least `density`."""
-    search = prim.Prim(x, y, threshold=density)
-    boxes = []
+    boxes: list[prim.PrimBox] = []
+    with warnings.catch_warnings():
+        # PRIM's own pandas calls warn of a deprecation under pandas 3 on every box; it is the Workbench's to fix
+        warnings.filterwarnings("ignore", message="The inplace keyword")
+        search = prim.Prim(x, y, threshold=density)
+        _peel(search, boxes, density)
+    if not boxes:
+        raise InputError(f"PRIM found no box with a density of at least {density}; try a lower --density")
+    return boxes
+
+
+def _peel(search: prim.Prim, boxes: list[prim.PrimBox], density: float) -> None:
+    """Find boxes one after another into `boxes`, each at the highest coverage among its dense enough peels."""
     for _ in range(BOXES):
         try:
             box = search.find_box()
@@ -148,17 +159,14 @@ def discover(x: pd.DataFrame, y: np.ndarray, density: float) -> list[prim.PrimBo
             break
         box.select(int(dense["coverage"].idxmax()))
         boxes.append(box)
-    if not boxes:
-        raise InputError(f"PRIM found no box with a density of at least {density}; try a lower --density")
-    return boxes
 
 
 def box_limits(boxes: list[prim.PrimBox], x: pd.DataFrame) -> pd.DataFrame:
     """One row per restricted dimension of each box: its limits in the box and the sampled range."""
     rows = []
     for number, box in enumerate(boxes, 1):
-        limits = box.box_lims[box._cur_box]  # noqa: SLF001 - the Workbench's selected box has no public accessor
-        quasi = box.qp[box._cur_box]  # noqa: SLF001 - as above
+        limits = box.box_lims[box._cur_box]  # the selected peel (no public accessor)
+        quasi = box.qp[box._cur_box]
         for name in x.columns:
             significance = min((q for q in quasi.get(name, []) if q >= 0), default=np.nan)
             low, high = limits[name].iloc[0], limits[name].iloc[1]
@@ -180,7 +188,7 @@ def box_limits(boxes: list[prim.PrimBox], x: pd.DataFrame) -> pd.DataFrame:
 def box_stats(boxes: list[prim.PrimBox]) -> pd.DataFrame:
     rows = []
     for number, box in enumerate(boxes, 1):
-        chosen = box.peeling_trajectory.iloc[box._cur_box]  # noqa: SLF001 - see box_limits
+        chosen = box.peeling_trajectory.iloc[box._cur_box]
         rows.append({"box": number, "coverage": float(chosen["coverage"]), "density": float(chosen["density"]),
                      "mass": float(chosen["mass"]), "restricted dimensions": int(chosen["res_dim"])})
     return pd.DataFrame(rows)
@@ -193,7 +201,7 @@ def tradeoff_figure(boxes: list[prim.PrimBox], path: Path) -> None:
         trajectory = box.peeling_trajectory
         points = ax.scatter(trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="viridis",
                             s=18)
-        chosen = trajectory.iloc[box._cur_box]  # noqa: SLF001 - see box_limits
+        chosen = trajectory.iloc[box._cur_box]
         ax.scatter([chosen["coverage"]], [chosen["density"]], s=120, facecolors="none", edgecolors="#c8102e",
                    linewidths=1.5, label="chosen box")
         ax.set_xlabel("coverage (share of all cases of interest in the box)")

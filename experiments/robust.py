@@ -77,7 +77,7 @@ def build() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> None:
     model = ntib_model(BASE, levers="knobs", uncertainties="posterior", years=args.years,
                        firm_scale=args.firm_scale)
-    np.random.seed(args.master_seed)  # the Workbench's samplers draw from numpy's global generator
+    np.random.seed(args.master_seed)  # noqa: NPY002 - the Workbench's samplers draw from numpy's global generator
     random.seed(args.master_seed)  # platypus draws from Python's
     scenarios = sample_uncertainties(model, args.scenarios)
     scores = [ScalarOutcome(name, kind=ScalarOutcome.MAXIMIZE, variable_name=outcome, function=tenth_percentile)
