@@ -9,14 +9,17 @@ interest when its integration index (run total) is at least --threshold and the 
 --floor. PRIM (the EMA Workbench's) then peels the space to boxes in which most runs are cases of interest, and
 the script keeps the box of highest coverage with a density of at least --density. Writes experiments.csv (every
 run's inputs and outcomes), boxes.csv/.md (each box's limits on its restricted dimensions), box_stats.csv/.md
-(coverage, density, mass), discovery_tradeoff.png (the peeling trajectory) and discovery_boxes.png (the box
-limits against the sampled ranges), with a manifest.
+(coverage, density, mass), runs-KEY.parquet (the runs, reused by a rerun with the same sample, run settings
+and code, so other thresholds cost no runs), discovery_tradeoff.png (the peeling trajectory) and
+discovery_boxes.png (the box limits against the sampled ranges), with a manifest.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import json
 import os
 import sys
 import time
@@ -29,7 +32,7 @@ import pandas as pd
 
 from model.common.errors import InputError
 from model.runs.ema import SEED, WORKBENCH_COLUMNS, EngineEvaluator, name_of, ntib_model, path_of
-from model.runs.output import manifest, staged, write_json
+from model.runs.output import git_commit, manifest, staged, writable_dir, write_json
 from model.simulation.model import DEFAULT_FIRM_SCALE
 from model.ui.arguments import Parser, firm_scale, int_in, scheduler, share
 from model.ui.figures import save
@@ -73,21 +76,18 @@ def build() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> None:
     model = ntib_model(levers="knobs", uncertainties="posterior", years=args.years, firm_scale=args.firm_scale)
-    np.random.seed(args.master_seed)  # noqa: NPY002 - the Workbench's samplers draw from numpy's global generator
-    scenarios, policies = list(sample_uncertainties(model, args.runs)), list(sample_levers(model, args.runs))
-    print(f"discovery: {args.runs} experiments ({len(model.levers)} levers x {len(model.uncertainties)} "
-          f"uncertainties, one Latin hypercube), {args.years} years each, {args.workers} workers"
-          f"{' on Dask' if args.scheduler else ''}", file=sys.stderr)
-    start = time.monotonic()
-    with EngineEvaluator(model, workers=args.workers, scheduler=args.scheduler) as evaluator, \
-            _quiet_progress(args.quiet):
-        experiments, outcomes = perform_experiments(model, scenarios, policies, evaluator=evaluator,
-                                                    combine="sample")
-    seconds = time.monotonic() - start
-    print(f"discovery: {args.runs} runs in {seconds:.0f} s ({60 * args.runs / seconds:.0f} runs a minute)",
-          file=sys.stderr)
-    table = pd.concat([experiments.drop(columns=list(WORKBENCH_COLUMNS)).reset_index(drop=True),
-                       pd.DataFrame(outcomes)], axis=1)
+    cache = args.out / f"runs-{_key(args)}.parquet"
+    if cache.is_file():
+        table = pd.read_parquet(cache)
+        seconds = float("nan")
+        print(f"discovery: reusing the {len(table)} runs in {cache} (same sample, years, scale and commit)",
+              file=sys.stderr)
+    else:
+        table, seconds = sample_and_run(model, args)
+        writable_dir(args.out)
+        partial = cache.with_suffix(".partial")
+        table.to_parquet(partial, index=False)
+        os.replace(partial, cache)  # kept before the analysis, so a rerun with other thresholds runs nothing
     interest = (table[INTEGRATION] >= args.threshold) & (table[HOME_BASE] >= args.floor)
     if not 0 < interest.sum() < len(table):
         raise InputError(f"{int(interest.sum())} of {len(table)} runs are cases of interest at --threshold "
@@ -112,13 +112,41 @@ def run(args: argparse.Namespace) -> None:
         limits_figure(limits, stats, out / "discovery_boxes")
         write_json(out / "manifest.json", manifest(
             experiment="discovery", arguments={k: str(v) for k, v in vars(args).items()}, runs=len(table),
-            seconds=round(seconds, 1), cases_of_interest=int(interest.sum()),
+            seconds=None if np.isnan(seconds) else round(seconds, 1), runs_file=cache.name,
+            cases_of_interest=int(interest.sum()),
             levers=[p.name for p in model.levers], uncertainties=[p.name for p in model.uncertainties],
             files=sorted(p.name for p in out.iterdir())))
     print(f"wrote {args.out}/", file=sys.stderr)
     print(stats.round(3).to_string(index=False))
     print(limits.to_string(index=False))
     print(in_words(limits, stats, args))
+
+
+def sample_and_run(model: object, args: argparse.Namespace) -> tuple[pd.DataFrame, float]:
+    """One Latin hypercube over the levers and the uncertainties, zipped (run i pairs lever row i with
+    uncertainty row i), run on the engine's executor; every run's inputs and outcomes, and the seconds taken."""
+    np.random.seed(args.master_seed)  # noqa: NPY002 - the Workbench's samplers draw from numpy's global generator
+    scenarios, policies = list(sample_uncertainties(model, args.runs)), list(sample_levers(model, args.runs))
+    print(f"discovery: {args.runs} experiments ({len(model.levers)} levers x {len(model.uncertainties)} "
+          f"uncertainties, one Latin hypercube), {args.years} years each, {args.workers} workers"
+          f"{' on Dask' if args.scheduler else ''}", file=sys.stderr)
+    start = time.monotonic()
+    with EngineEvaluator(model, workers=args.workers, scheduler=args.scheduler) as evaluator, \
+            _quiet_progress(args.quiet):
+        experiments, outcomes = perform_experiments(model, scenarios, policies, evaluator=evaluator,
+                                                    combine="sample")
+    seconds = time.monotonic() - start
+    print(f"discovery: {args.runs} runs in {seconds:.0f} s ({60 * args.runs / seconds:.0f} runs a minute)",
+          file=sys.stderr)
+    table = pd.concat([experiments.drop(columns=list(WORKBENCH_COLUMNS)).reset_index(drop=True),
+                       pd.DataFrame(outcomes)], axis=1)
+    return table, seconds
+
+
+def _key(args: argparse.Namespace) -> str:
+    """What determines the runs: the sample, the run settings and the code."""
+    settings = [args.runs, args.years, args.firm_scale, args.master_seed, git_commit()]
+    return hashlib.sha256(json.dumps(settings).encode()).hexdigest()[:16]
 
 
 @contextlib.contextmanager

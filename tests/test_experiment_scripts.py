@@ -34,10 +34,10 @@ def test_sensitivity_script(tmp_path):
         for ext in ("png", "svg", "csv", "md"):
             assert (tmp_path / f"{stem}.{ext}").is_file(), f"{stem}.{ext} missing"
     morris = pd.read_csv(tmp_path / "sensitivity_morris.csv")
-    assert set(morris["input"]) == {i.name for i in sensitivity.INPUTS}
+    assert set(morris["factor"]) == {f.name for f in sensitivity.load_study(sensitivity.STUDY).factors}
     assert np.isfinite(morris[["mu_star", "sigma"]]).all().all() and (morris["mu_star"] >= 0).all()
     sobol = pd.read_csv(tmp_path / "sensitivity_sobol.csv")
-    assert set(sobol["input"]) == set(morris.loc[morris["kept"], "input"])
+    assert set(sobol["factor"]) == set(morris.loc[morris["kept"], "factor"])
     assert np.isfinite(sobol[["S1", "ST"]]).all().all() and (sobol["ST"] >= -0.1).all()
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.runs.experiment import Sweep, common_seeds, plan
+from model.runs.experiment import Point, Sweep, common_seeds, plan
 from model.runs.study_file import load_study
 from model.ui.cli import main
 
@@ -137,14 +137,16 @@ def test_the_reciprocity_study_file_runs_what_the_script_runs():
     assert _keys(study.build().points) == _keys(points)
 
 
-def test_the_sensitivity_study_file_screens_what_the_script_screens():
+def test_a_morris_design_in_the_unit_cube_is_salib_on_the_real_ranges():
+    """The unit sample scaled by each factor is the sample SALib draws on the real bounds: the same runs."""
     study = load_study(ROOT / "experiments" / "studies" / "sensitivity.toml")
-    script = _script("sensitivity")
-    assert [f.name for f in study.factors] == [i.name for i in script.INPUTS]
-    assert study.samples == 16 and study.morris_levels == script.LEVELS
     from SALib.sample import morris as morris_sample
-    x = morris_sample.sample(script._problem(script.INPUTS), 16, num_levels=script.LEVELS, seed=study.master_seed)
-    assert _keys(study.build().points, 15) == _keys(script._design(x, script.INPUTS), 15)
+    problem = {"num_vars": len(study.factors), "names": [f.name for f in study.factors],
+               "bounds": [[f.low, f.high] for f in study.factors]}
+    x = morris_sample.sample(problem, study.samples, num_levels=study.morris_levels, seed=study.master_seed)
+    sets = [[a for f, v in zip(study.factors, row) for a in f.assignments(float(f"{v:.6g}"))] for row in x]
+    points = [Point.of("status_quo", overrides) for overrides in dict.fromkeys(tuple(o) for o in sets)]
+    assert _keys(study.build().points, 15) == _keys(points, 15)
 
 
 BAD = [
