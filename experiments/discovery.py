@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from model.common.errors import InputError
+from model.policy.knobs import KNOBS
 from model.runs.ema import SEED, WORKBENCH_COLUMNS, EngineEvaluator, name_of, ntib_model, path_of
 from model.runs.output import git_commit, manifest, staged, writable_dir, write_json
 from model.simulation.model import DEFAULT_FIRM_SCALE
@@ -47,6 +48,8 @@ with warnings.catch_warnings():
 INTEGRATION = name_of("integration_index")
 HOME_BASE = name_of("domestic_share.USA")
 BOXES = 2  # PRIM boxes to find, one after another on the cases the earlier ones leave
+# on/off knobs (on from 0.5) are given to PRIM as 0 or 1, so a box reads "on" rather than a range of the number
+SWITCHES = tuple(name for name, knob in KNOBS.items() if knob.unit == "off/on")
 SIGNIFICANT = 0.05  # a restriction is read out only if its quasi-p-value (one-sided binomial) is below this
 
 
@@ -54,12 +57,12 @@ def build() -> argparse.ArgumentParser:
     p = Parser(prog="discovery.py", description=" ".join(__doc__.strip().split("\n\n")[0].split()))
     p.add_argument("--runs", type=int_in(10, 1_000_000), default=2000,
                    help="experiments: one Latin hypercube over the levers and uncertainties (default 2000)")
-    p.add_argument("--threshold", type=share, default=0.20,
-                   help="integration index (run total, share) a case of interest reaches (default 0.20)")
+    p.add_argument("--threshold", type=share, default=0.18,
+                   help="integration index (run total, share) a case of interest reaches (default 0.18)")
     p.add_argument("--floor", type=share, default=0.90,
                    help="US domestic share (run total) a case of interest keeps (default 0.90)")
-    p.add_argument("--density", type=share, default=0.8,
-                   help="share of cases of interest a box must hold (PRIM's threshold, default 0.8)")
+    p.add_argument("--density", type=share, default=0.5,
+                   help="share of cases of interest a box must hold (PRIM's threshold, default 0.5)")
     p.add_argument("--workers", type=int_in(1, 1024), default=min(2, os.cpu_count() or 1),
                    help="parallel runs (default: 2, or 1 on a one-core machine)")
     p.add_argument("--scheduler", type=scheduler, default=None,
@@ -79,12 +82,16 @@ def run(args: argparse.Namespace) -> None:
     cache = args.out / f"runs-{_key(args)}.parquet"
     if cache.is_file():
         table = pd.read_parquet(cache)
-        seconds = float("nan")
-        print(f"discovery: reusing the {len(table)} runs in {cache} (same sample, years, scale and commit)",
-              file=sys.stderr)
+        made = json.loads(cache.with_suffix(".json").read_text())
+        seconds = float(made["seconds"])
+        print(f"discovery: reusing the {len(table)} runs in {cache} (same sample, years and scale)", file=sys.stderr)
+        if made["commit"] != git_commit():
+            print(f"discovery: note: those runs were made by commit {made['commit']}; this code is {git_commit()}. "
+                  "Use a new --out to rerun them with this code.", file=sys.stderr)
     else:
         table, seconds = sample_and_run(model, args)
         writable_dir(args.out)
+        write_json(cache.with_suffix(".json"), {"commit": git_commit(), "seconds": seconds})
         partial = cache.with_suffix(".partial")
         table.to_parquet(partial, index=False)
         os.replace(partial, cache)  # kept before the analysis, so a rerun with other thresholds runs nothing
@@ -94,8 +101,9 @@ def run(args: argparse.Namespace) -> None:
                          f"{args.threshold} and --floor {args.floor}; PRIM needs some of each (integration ran "
                          f"{table[INTEGRATION].min():.3f} to {table[INTEGRATION].max():.3f})")
     inputs = [p.name for p in (*model.levers, *model.uncertainties) if p.name != SEED]
-    found = discover(table[inputs], interest.to_numpy(), args.density)
-    limits, stats = box_limits(found, table[inputs]), box_stats(found)
+    x = table[inputs].assign(**{name: (table[name] >= 0.5).astype(float) for name in SWITCHES})
+    found = discover(x, interest.to_numpy(), args.density)
+    limits, stats = box_limits(found, x), box_stats(found)
     with staged(args.out) as out:
         table.assign(case_of_interest=interest).to_csv(out / "experiments.csv", index=False)
         note = (f"Cases of interest: integration index >= {args.threshold:g} and US domestic share >= "
@@ -112,7 +120,7 @@ def run(args: argparse.Namespace) -> None:
         limits_figure(limits, stats, out / "discovery_boxes")
         write_json(out / "manifest.json", manifest(
             experiment="discovery", arguments={k: str(v) for k, v in vars(args).items()}, runs=len(table),
-            seconds=None if np.isnan(seconds) else round(seconds, 1), runs_file=cache.name,
+            seconds=round(seconds, 1), runs_file=cache.name, runs_commit=made_by(cache),
             cases_of_interest=int(interest.sum()),
             levers=[p.name for p in model.levers], uncertainties=[p.name for p in model.uncertainties],
             files=sorted(p.name for p in out.iterdir())))
@@ -144,9 +152,14 @@ def sample_and_run(model: object, args: argparse.Namespace) -> tuple[pd.DataFram
 
 
 def _key(args: argparse.Namespace) -> str:
-    """What determines the runs: the sample, the run settings and the code."""
-    settings = [args.runs, args.years, args.firm_scale, args.master_seed, git_commit()]
+    """What determines the runs: the sample and the run settings. As in the run engine's store, the code is not
+    part of it: a rerun by another commit reuses the runs and says so."""
+    settings = [args.runs, args.years, args.firm_scale, args.master_seed]
     return hashlib.sha256(json.dumps(settings).encode()).hexdigest()[:16]
+
+
+def made_by(cache: Path) -> str:
+    return str(json.loads(cache.with_suffix(".json").read_text())["commit"])
 
 
 @contextlib.contextmanager
@@ -245,7 +258,7 @@ def limits_figure(limits: pd.DataFrame, stats: pd.DataFrame, path: Path) -> None
     """Each box's restricted dimensions: the kept part of each sampled range, normalised to 0-1."""
     numeric = limits[limits["kept"] == ""]
     boxes = list(stats["box"])
-    fig, axes = plt.subplots(1, len(boxes), figsize=(6 * len(boxes), 0.45 * max(3, len(numeric)) + 1.6),
+    fig, axes = plt.subplots(1, len(boxes), figsize=(8.5 * len(boxes), 0.45 * max(3, len(numeric)) + 1.8),
                              squeeze=False)
     for ax, number in zip(axes[0], boxes):
         rows = limits[limits["box"] == number].reset_index(drop=True)
@@ -258,29 +271,42 @@ def limits_figure(limits: pd.DataFrame, stats: pd.DataFrame, path: Path) -> None
             low, high = ((row[k] - row["sampled low"]) / width for k in ("low", "high"))
             real = row["quasi-p"] < SIGNIFICANT
             ax.plot([low, high], [i, i], color="#1f4e9c" if real else "#9db3d9", lw=6, solid_capstyle="butt")
-            ax.text(high + 0.02, i, f"{row['low']:.3g} to {row['high']:.3g}" + ("" if real else " (not significant)"),
+            ax.text(1.03, i, f"{row['low']:.3g} to {row['high']:.3g}" + ("" if real else " (not significant)"),
                     va="center", fontsize=7)
         ax.set_yticks(range(len(rows)), rows["dimension"], fontsize=8)
-        ax.set_xlim(0, 1.35)
+        ax.set_xlim(0, 1.6)
         ax.set_xticks([0, 0.5, 1], ["sampled low", "middle", "sampled high"], fontsize=7)
         ax.invert_yaxis()
         stat = stats[stats["box"] == number].iloc[0]
         ax.set_title(f"box {number}: coverage {stat['coverage']:.0%}, density {stat['density']:.0%}", fontsize=9)
-    fig.suptitle("Where the cases of interest are: each box's limits (blue; pale: quasi-p-value not below "
-                 f"{SIGNIFICANT}) within the sampled range (grey)")
+    fig.suptitle("Where the cases of interest are: each box's limits (blue) within the sampled range (grey);\n"
+                 f"pale blue: not significant (quasi-p-value {SIGNIFICANT} or more)", fontsize=10)
     save(fig, path)
 
 
 def in_words(limits: pd.DataFrame, stats: pd.DataFrame, args: argparse.Namespace) -> str:
-    """The first box as a sentence, for the README."""
+    """The first box's significant restrictions as a sentence, for the README."""
     first = limits[(limits["box"] == 1) & (limits["quasi-p"] < SIGNIFICANT)]
-    parts = [f"{row.dimension} in {row.kept}" if row.kept else f"{row.dimension} from {row.low:.3g} to {row.high:.3g}"
-             for row in first.itertuples()]
     stat = stats.iloc[0]
+    parts = [_restriction(row) for row in first.fillna({"kept": ""}).to_dict("records")]
     return (f"Integration of at least {args.threshold:.0%} with a US domestic share of at least {args.floor:.0%} "
             f"holds in {stat['density']:.0%} of the runs with " + ("; ".join(parts) or "no restriction significant at "
             f"{SIGNIFICANT}") + f" (whatever the other levers and parameters), and that box holds "
             f"{stat['coverage']:.0%} of all such runs.")
+
+
+def _restriction(row: dict) -> str:
+    """One restriction in words: a switch on or off, the levels kept, or the limits that bind."""
+    name, low, high = row["dimension"], row["low"], row["high"]
+    if row["kept"]:
+        return f"{name} in {row['kept']}"
+    if name in SWITCHES:
+        return f"{name} on" if low >= 0.5 else f"{name} off"
+    if low <= row["sampled low"]:
+        return f"{name} at most {high:.3g}"
+    if high >= row["sampled high"]:
+        return f"{name} at least {low:.3g}"
+    return f"{name} from {low:.3g} to {high:.3g}"
 
 
 if __name__ == "__main__":
