@@ -26,7 +26,6 @@ Wilson intervals, means with 95 % t-intervals).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
@@ -42,7 +41,7 @@ from model.common.errors import InputError
 from model.metrics.statistics import mean_ci
 from model.policy.adaptation import ADAPTATION
 from model.policy.knobs import adaptation_overrides
-from model.policy.scenario import load_scenario
+from model.policy.scenario import inline_toml, load_scenario
 from model.runs.experiment import Point
 from model.ui.figures import band, save, year_of
 from model.ui.study import Headline, headline, main, parser, point_where, report, sweep, write_table
@@ -104,19 +103,8 @@ def overrides(contagion: float, response: float, shock: bool) -> list[str]:
         tariff = {"CAN": SHOCK_TARIFF}
         entries = [*load_scenario(BASE).raw["USA"].get("schedule", []),
                    {"at": SHOCK_AT, "tariff_end_items": tariff, "tariff_components": tariff}]
-        sets.append(f"USA.schedule={_toml(entries)}")
+        sets.append(f"USA.schedule={inline_toml(entries)}")
     return sets
-
-
-def _toml(value: object) -> str:
-    """A value as inline TOML, so the whole US schedule (kept and added entries) fits in one --set."""
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value) if isinstance(value, str) else repr(value)
 
 
 def outcomes(series: pd.DataFrame) -> pd.DataFrame:
