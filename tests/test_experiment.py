@@ -83,6 +83,40 @@ def test_a_run_that_raises_is_recorded_and_the_others_finish(tmp_path, monkeypat
     assert res.failed["seed"].tolist() == [bad_seed]
 
 
+def test_runs_the_executor_loses_are_not_stored_and_a_rerun_runs_them(tmp_path, monkeypatch, reference):
+    """A run whose worker, connection or scheduler went away is no result: the sweep says how many are missing
+    and fails, and the rerun (on an executor that works) completes the design with the reference numbers."""
+    import concurrent.futures as cf
+    import contextlib
+
+    class Losing(cf.Executor):
+        """Loses every other run, as a cluster that drops workers does."""
+
+        def __init__(self) -> None:
+            self.count = 0
+
+        def submit(self, fn, /, *args, **kwargs) -> cf.Future:
+            future: cf.Future = cf.Future()
+            self.count += 1
+            if self.count % 2:
+                future.set_result(fn(*args, **kwargs))
+            else:
+                future.set_exception(cf.CancelledError("worker lost"))
+            return future
+
+    real = experiment.executor
+    monkeypatch.setattr(experiment, "executor", lambda workers, scheduler=None: contextlib.nullcontext(Losing()))
+    store = tmp_path / "store"
+    with pytest.raises(InputError, match=r"3 runs were lost by the executor .* the 3 that finished are\. Rerun"):
+        run_sweep(SWEEP, store, progress=False)
+    with ResultStore(store, write=False) as opened:
+        assert len(opened.stored_keys()) == 3  # the lost runs are not stored as failed
+    monkeypatch.setattr(experiment, "executor", real)
+    done = run_sweep(SWEEP, store, progress=False)
+    assert (done.already, done.ran, done.failed) == (3, 3, 0)
+    pd.testing.assert_frame_equal(outcome(store, SWEEP), reference)
+
+
 def test_disk_full_is_one_clear_error_and_the_store_stays_readable(tmp_path, monkeypatch):
     store = tmp_path / "store"
     run_sweep(Sweep("t", SWEEP.points[:1], SWEEP.seeds, 7, 3), store, progress=False)

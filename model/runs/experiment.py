@@ -45,6 +45,7 @@ PRODUCERS = tuple(c for c in COUNTRIES if c != "ROW")
 PARAMETERS = ("default", "posterior")  # where a sweep's behavioural parameters come from
 SCHEDULER = re.compile(r"(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
 FLUSH_SECONDS = 30.0
+LOST = "lost"  # the status of a run its executor lost (worker, connection or scheduler gone): never stored
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
@@ -294,10 +295,15 @@ def _run(sweep: Sweep, tasks: list[Task], store_dir: Path, workers: int, schedul
                    dynamic_ncols=True)
         runs: list[dict] = []
         series: list[pd.DataFrame] = []
+        lost: list[str] = []
         flushed = time.monotonic()
         try:
             with executor(workers, scheduler) as pool:
                 for row, ts in _stream(pool, todo, window=max(2, 4 * workers)):
+                    if row["status"] == LOST:
+                        lost.append(row["error"])
+                        bar.update(1)
+                        continue
                     runs.append(row)
                     if ts is not None:
                         series.append(ts)
@@ -314,6 +320,11 @@ def _run(sweep: Sweep, tasks: list[Task], store_dir: Path, workers: int, schedul
         finally:
             bar.close()
             store.append(runs, series)  # whatever finished is kept, even on interrupt
+        if lost:
+            store.write_manifest({**state, "status": "incomplete", "runs": done.total, "lost": len(lost)})
+            raise InputError(f"{sweep.name}: {len(lost)} runs were lost by the executor (a worker, the connection or "
+                             f"the scheduler went away; first: {lost[0]}); they are not stored, and the {done.ran} "
+                             "that finished are. Rerun the same command to run the missing ones")
         store.write_manifest({**state, "status": "complete", "runs": done.total, "failed": done.failed})
     return done
 
@@ -336,7 +347,10 @@ def _stream(pool: cf.Executor, tasks: list[Task], window: int) -> Iterator[tuple
                 except cf.BrokenExecutor:
                     raise
                 except Exception as exc:
-                    yield {"key": task.key, "point": task.point, "seed": task.seed, "status": "error",
+                    # `execute` turns every error of the model into a failed row, so an exception here is the
+                    # executor's: a lost worker, connection or scheduler. The run is not a result: it is left
+                    # out of the store, so a rerun runs it.
+                    yield {"key": task.key, "point": task.point, "seed": task.seed, "status": LOST,
                            "error": f"{type(exc).__name__}: {exc}", "traceback": "", "seconds": np.nan}, None
     finally:
         for future in pending:
