@@ -105,7 +105,7 @@ def test_runs_the_executor_loses_are_not_stored_and_a_rerun_runs_them(tmp_path, 
             return future
 
     real = experiment.executor
-    monkeypatch.setattr(experiment, "executor", lambda workers, scheduler=None: contextlib.nullcontext(Losing()))
+    monkeypatch.setattr(experiment, "executor", lambda *_: contextlib.nullcontext(Losing()))
     store = tmp_path / "store"
     with pytest.raises(InputError, match=r"3 runs were lost by the executor .* the 3 that finished are\. Rerun"):
         run_sweep(SWEEP, store, progress=False)
