@@ -148,3 +148,22 @@ def test_an_integer_of_hundreds_of_digits_is_refused_in_one_line():
     huge = "1" + "0" * 400
     with pytest.raises(InputError, match=r"params.max_tenders = 1000.*\.\.\. is out of range; allowed: 1 to 200"):
         load_scenario("status_quo", [f"params.max_tenders={huge}"])
+
+
+@pytest.mark.parametrize(("overrides", "fragment"), [
+    (['alliance.ntib_members=["USA", "USA"]'], "lists a country twice"),
+    (["alliance.ntib_members=[]"], "is empty"),
+    (['alliance.ntib_members=["USA", "ROW"]'], "lists ROW"),
+    (['USA.schedule=[{ at = 2030, content_min = 0.6 }, { at = "2030Q1", content_min = 0.7 }]'],
+     "sets content_min at the same quarter as an earlier entry; the later entry wins"),
+])
+def test_likely_mistakes_in_a_scenario_get_one_warning_line(capsys, overrides, fragment):
+    load_scenario("status_quo", overrides, warn_unchanged=False)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0] and err[0].startswith("ntib: warning:")
+
+
+def test_the_shipped_scenarios_load_without_a_warning(capsys):
+    for name in scenario_names():
+        load_scenario(name)
+    assert capsys.readouterr().err == ""

@@ -270,8 +270,14 @@ def _build(raw: dict, where: str, name_or_path: str) -> ScenarioSpec:
     alliance = _table(raw.get("alliance", {}), f"{where}: alliance")
     _check_keys(alliance, {"ntib_members"}, f"{where}: alliance")
     members = np.zeros(N_COUNTRIES, dtype=bool)
-    members[[C[c] for c in codes(alliance.get("ntib_members", list(FIVE_EYES)), COUNTRIES,
-                                  f"{where}: alliance.ntib_members")]] = True
+    listed = codes(alliance.get("ntib_members", list(FIVE_EYES)), COUNTRIES, f"{where}: alliance.ntib_members")
+    members[[C[c] for c in listed]] = True
+    if not listed:
+        warn(f"{where}: alliance.ntib_members is empty, so NTIB treatment treats no partner as domestic")
+    elif "ROW" in listed:
+        warn(f"{where}: alliance.ntib_members lists ROW, which has no firms and no policy of its own")
+    elif len(set(listed)) < len(listed):
+        warn(f"{where}: alliance.ntib_members lists a country twice: {listed}")
 
     budgets = _table(raw.get("budgets", {}), f"{where}: budgets")
     _check_keys(budgets, {"growth"}, f"{where}: budgets")
@@ -301,7 +307,7 @@ def _build(raw: dict, where: str, name_or_path: str) -> ScenarioSpec:
 def _schedule(code: str, entries, policy: Policy, where: str) -> list[tuple[int, dict]]:
     if not isinstance(entries, list):
         raise InputError(f"{where}: expected a list of [[{code}.schedule]] tables")
-    out = []
+    out: list[tuple[int, dict]] = []
     trial = policy.copy()
     for i, raw_entry in enumerate(entries):
         entry = dict(_table(raw_entry, f"{where}[{i}]"))
@@ -312,5 +318,9 @@ def _schedule(code: str, entries, policy: Policy, where: str) -> list[tuple[int,
         if not entry:
             raise InputError(f"{where}[{i}]: sets no lever; allowed: {', '.join(LEVERS)}")
         trial.apply(entry, f"{where}[{i}]")  # validates values now, not mid-run
+        for earlier_t, earlier in out:
+            if earlier_t == t and (both := sorted(set(earlier) & set(entry))):
+                warn(f"{where}[{i}]: sets {', '.join(both)} at the same quarter as an earlier entry; the later "
+                     "entry wins")
         out.append((t, entry))
     return sorted(out, key=lambda item: item[0])
