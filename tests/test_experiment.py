@@ -141,8 +141,10 @@ def test_sigkill_at_random_points_then_rerun_loses_and_duplicates_nothing(tmp_pa
     print("runs stored after each kill:", r.stored_after_each)
     total = len(SWEEP_KILL.points) * len(SWEEP_KILL.seeds)
     assert len(r.keys) == len(set(r.keys)) == total
-    assert r.stored_after_each == sorted(r.stored_after_each) and r.stored_after_each[-1] < total
-    assert r.stored_after_each[0] > 0  # the kills landed mid-sweep, after something was committed
+    assert r.stored_after_each == sorted(r.stored_after_each)
+    # the first kill landed mid-sweep, after something was committed and before the end; a later one may come
+    # after a child finished the whole design (seen in CI: 2, 6, 12, 16 of 16), which tests nothing but is no error
+    assert 0 < r.stored_after_each[0] < total
     assert not r.unreadable and not r.leftovers
     assert r.matches_uninterrupted
     assert r.series_rows == total * 4 * SWEEP_KILL.years and r.series_duplicates == 0
