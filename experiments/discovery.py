@@ -17,7 +17,6 @@ discovery_boxes.png (the box limits against the sampled ranges), with a manifest
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import os
@@ -34,10 +33,9 @@ from model.common.errors import InputError
 from model.policy.knobs import KNOBS
 from model.runs.ema import SEED, WORKBENCH_COLUMNS, EngineEvaluator, name_of, ntib_model, path_of
 from model.runs.output import git_commit, manifest, staged, writable_dir, write_json
-from model.simulation.model import DEFAULT_FIRM_SCALE
-from model.ui.arguments import Parser, firm_scale, int_in, scheduler, share
+from model.ui.arguments import Parser, int_in, share
 from model.ui.figures import save
-from model.ui.study import main, write_table
+from model.ui.study import main, quiet_stderr, run_flags, write_table
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="ipyparallel not installed", category=UserWarning)
@@ -63,18 +61,7 @@ def build() -> argparse.ArgumentParser:
                    help="US domestic share (run total) a case of interest keeps (default 0.90)")
     p.add_argument("--density", type=share, default=0.5,
                    help="share of cases of interest a box must hold (PRIM's threshold, default 0.5)")
-    p.add_argument("--workers", type=int_in(1, 1024), default=min(2, os.cpu_count() or 1),
-                   help="parallel runs (default: 2, or 1 on a one-core machine)")
-    p.add_argument("--scheduler", type=scheduler, default=None,
-                   help="run on a Dask cluster: tcp://HOST:PORT, or 'local' for one on 127.0.0.1")
-    p.add_argument("--years", type=int_in(1, 100), default=20, help="run length in years (default 20)")
-    p.add_argument("--firm-scale", type=firm_scale, default=DEFAULT_FIRM_SCALE,
-                   help=f"share of the real firm population (default {DEFAULT_FIRM_SCALE})")
-    p.add_argument("--master-seed", type=int_in(0, 2**32 - 1), default=20251,
-                   help="seed of the Latin hypercube (default 20251)")
-    p.add_argument("--out", type=Path, default=Path("out") / "discovery", help="results folder (default out/discovery)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    return p
+    return run_flags(p, "discovery.py", seed_help="seed of the Latin hypercube")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -140,7 +127,7 @@ def sample_and_run(model: object, args: argparse.Namespace) -> tuple[pd.DataFram
           f"{' on Dask' if args.scheduler else ''}", file=sys.stderr)
     start = time.monotonic()
     with EngineEvaluator(model, workers=args.workers, scheduler=args.scheduler) as evaluator, \
-            _quiet_progress(args.quiet):
+            quiet_stderr(args.quiet):
         experiments, outcomes = perform_experiments(model, scenarios, policies, evaluator=evaluator,
                                                     combine="sample")
     seconds = time.monotonic() - start
@@ -160,16 +147,6 @@ def _key(args: argparse.Namespace) -> str:
 
 def made_by(cache: Path) -> str:
     return str(json.loads(cache.with_suffix(".json").read_text())["commit"])
-
-
-@contextlib.contextmanager
-def _quiet_progress(quiet: bool):
-    """The Workbench logs its own progress bar; --quiet hides it."""
-    if not quiet:
-        yield
-        return
-    with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
-        yield
 
 
 def discover(x: pd.DataFrame, y: np.ndarray, density: float) -> list[prim.PrimBox]:

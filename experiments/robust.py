@@ -15,8 +15,6 @@ three scores), policies/policy_N.toml (each as a scenario file for `ntib run --s
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import random
 import sys
 import time
@@ -29,10 +27,9 @@ import pandas as pd
 
 from model.runs.ema import ALLIED_CAPABILITY, EngineEvaluator, name_of, ntib_model, overrides_of
 from model.runs.output import manifest, staged, write_json
-from model.simulation.model import DEFAULT_FIRM_SCALE
-from model.ui.arguments import Parser, firm_scale, int_in, scheduler
+from model.ui.arguments import Parser, int_in
 from model.ui.figures import save
-from model.ui.study import main, write_table
+from model.ui.study import main, quiet_stderr, run_flags, write_table
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="ipyparallel not installed", category=UserWarning)
@@ -60,18 +57,7 @@ def build() -> argparse.ArgumentParser:
                    help=f"candidate policies evaluated in all (default 200; at least {POPULATION})")
     p.add_argument("--scenarios", type=int_in(2, 10_000), default=10,
                    help="points of the uncertainty space every policy runs on (default 10)")
-    p.add_argument("--workers", type=int_in(1, 1024), default=min(2, os.cpu_count() or 1),
-                   help="parallel runs (default: 2, or 1 on a one-core machine)")
-    p.add_argument("--scheduler", type=scheduler, default=None,
-                   help="run on a Dask cluster: tcp://HOST:PORT, or 'local' for one on 127.0.0.1")
-    p.add_argument("--years", type=int_in(1, 100), default=20, help="run length in years (default 20)")
-    p.add_argument("--firm-scale", type=firm_scale, default=DEFAULT_FIRM_SCALE,
-                   help=f"share of the real firm population (default {DEFAULT_FIRM_SCALE})")
-    p.add_argument("--master-seed", type=int_in(0, 2**32 - 1), default=20251,
-                   help="seed of the scenario sample and of the search (default 20251)")
-    p.add_argument("--out", type=Path, default=Path("out") / "robust", help="results folder (default out/robust)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    return p
+    return run_flags(p, "robust.py", seed_help="seed of the scenario sample and of the search")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -86,7 +72,7 @@ def run(args: argparse.Namespace) -> None:
           f"{args.years} years each", file=sys.stderr)
     start = time.monotonic()
     with EngineEvaluator(model, workers=args.workers, scheduler=args.scheduler) as evaluator, \
-            _quiet(args.quiet):
+            quiet_stderr(args.quiet):
         front = evaluator.robust_optimize(scores, scenarios, nfe=args.nfe, epsilons=[EPSILON] * len(scores),
                                           population_size=POPULATION)
     seconds = time.monotonic() - start
@@ -118,16 +104,6 @@ def _plain(value: object) -> object:
     """A value of the search's result table as a plain one: platypus returns a categorical lever as the
     Workbench's Category object, whose `value` is the level."""
     return getattr(value, "value", value)
-
-
-@contextlib.contextmanager
-def _quiet(quiet: bool):
-    """The Workbench logs its own progress; --quiet hides it."""
-    if not quiet:
-        yield
-        return
-    with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
-        yield
 
 
 def scenario_file(name: str, settings: dict[str, object], scores) -> str:

@@ -39,6 +39,18 @@ def parser(script: str, description: str, runs: int, seeds: int, runs_help: str,
     p.add_argument("--runs", type=int_in(1, max_runs), default=runs, help=f"{runs_help} (default {runs})")
     p.add_argument("--seeds", type=int_in(1, 1000), default=seeds,
                    help=f"seeds per design point, common to all points (default {seeds})")
+    p.add_argument("--parameters", choices=PARAMETERS, default=parameters,
+                   help="behavioural parameters: 'posterior' draws run i of every point from the calibrated "
+                        "posterior (draw i common to all points, like seed i), so intervals combine parameter and "
+                        f"seed uncertainty; 'default' holds them at model/policy/params.py (seeds only). "
+                        f"Default: {parameters}")
+    return run_flags(p, script, years, master_seed, "seed the run seeds are spawned from")
+
+
+def run_flags(p: argparse.ArgumentParser, script: str, years: int = 20, master_seed: int = 20251,
+              seed_help: str = "seed of the sample") -> argparse.ArgumentParser:
+    """The flags of how and where a script runs, which every experiment script takes: workers, scheduler, out,
+    years, firm scale, master seed and quiet."""
     p.add_argument("--workers", type=int_in(1, 1024), default=min(2, os.cpu_count() or 1),
                    help="parallel runs (default: 2, or 1 on a one-core machine)")
     p.add_argument("--scheduler", type=scheduler, default=None,
@@ -50,14 +62,19 @@ def parser(script: str, description: str, runs: int, seeds: int, runs_help: str,
     p.add_argument("--firm-scale", type=firm_scale, default=DEFAULT_FIRM_SCALE,
                    help=f"share of the real firm population (default {DEFAULT_FIRM_SCALE})")
     p.add_argument("--master-seed", type=int_in(0, 2**32 - 1), default=master_seed,
-                   help=f"seed the run seeds are spawned from (default {master_seed})")
-    p.add_argument("--parameters", choices=PARAMETERS, default=parameters,
-                   help="behavioural parameters: 'posterior' draws run i of every point from the calibrated "
-                        "posterior (draw i common to all points, like seed i), so intervals combine parameter and "
-                        f"seed uncertainty; 'default' holds them at model/policy/params.py (seeds only). "
-                        f"Default: {parameters}")
+                   help=f"{seed_help} (default {master_seed})")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+@contextlib.contextmanager
+def quiet_stderr(quiet: bool) -> Iterator[None]:
+    """With --quiet, what a library prints on stderr (the EMA Workbench's own progress bar) goes nowhere."""
+    if not quiet:
+        yield
+        return
+    with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
+        yield
 
 
 def study_parser(script: str, description: str, study: Study, runs: int, runs_help: str,
