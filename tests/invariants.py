@@ -17,7 +17,9 @@ from typing import Protocol
 import numpy as np
 
 from model.common.countries import COUNTRIES, N_SECTORS, PRIME, SECTORS, C
+from model.market.demography import group_of
 from model.market.firms import unit_cost_of
+from model.market.ledger import MONEY_TOLERANCE
 from model.metrics.outcomes import integration_index, prime_cost_per_quality
 from model.policy.adaptation import ADAPTATION
 from model.policy.levers import LEVERS
@@ -25,7 +27,7 @@ from model.policy.scenario import load_scenario
 from model.simulation.agents import Firm, Government
 from model.simulation.model import NTIBModel
 
-REL = 1e-9  # float rounding allowed on money sums, relative to the money moved
+REL = MONEY_TOLERANCE  # float rounding allowed on money sums, relative to the money moved
 FLOAT_COLUMNS = ("quality", "base_cost", "cum_output", "unit_cost", "capacity", "backlog", "cash", "revenue_ema",
                  "profit_ema", "comp_price", "awards", "receipts", "delivered", "delivery_capacity")
 POSITIVE = ("quality", "base_cost", "cum_output", "unit_cost", "capacity", "comp_price")
@@ -103,14 +105,17 @@ def money_each_quarter(m: NTIBModel, ck: Checker) -> None:
 
 @check
 def money_run_totals(m: NTIBModel, ck: Checker) -> None:
-    """Run totals obey the same identity and equal the sum of the quarters; they never fall."""
+    """Run totals obey the same identity and equal the sum of the quarters; they never fall (by more than
+    rounding on the money moved: budgets compounding to 1e20 leave rounding larger than a small total)."""
     led = m.ledger
     ck.sum_last += (led.last_gov_paid, led.last_firm_received, led.last_tariffs, led.last_licensing)
     totals = (led.gov_paid, led.firm_received, led.tariff_revenue, led.licensing_costs)
     assert _close(totals[0], totals[1] + totals[2] + totals[3], totals[0]), f"run totals {totals} do not balance"
     for total, summed in zip(totals, ck.sum_last):
         assert _close(total, summed, total), f"run total {total} != sum of quarters {summed}"
-    assert all(now >= before - REL * max(1.0, abs(before)) for now, before in zip(totals, ck.prev["totals"]))
+    fallen = [name for name, now, before in zip(("paid", "received", "tariffs", "licensing"), totals,
+                                                 ck.prev["totals"]) if now < before - REL * max(1.0, totals[0])]
+    assert not fallen, f"run totals fell: {fallen}"
     ck.prev["totals"] = totals
 
 
@@ -129,6 +134,15 @@ def flows_account(m: NTIBModel, ck: Checker) -> None:
     taken = led.tariff_revenue + led.licensing_costs
     assert revenue <= awards * (1 + REL) + REL, f"flows {revenue} exceed awards {awards}"
     assert revenue >= (awards - taken) - REL * max(1.0, awards), f"flows {revenue} below {awards - taken}"
+
+
+@check
+def population_within_limits(m: NTIBModel, ck: Checker) -> None:
+    """The firm table stays within its row limit, and no country-sector-tier group holds more active firms than
+    GROUP_GROWTH_LIMIT x its start (model.market.demography.PopulationLimits)."""
+    assert m.firms.n <= m.limits.rows, f"{m.firms.n} rows, limit {m.limits.rows}"
+    active = np.bincount(group_of(m.firms), m.firms.active, minlength=len(m.limits.group))
+    assert (active <= m.limits.group).all(), "a group holds more active firms than its limit"
 
 
 @check

@@ -18,13 +18,15 @@ from dataclasses import dataclass, fields
 from hypothesis import strategies as st
 
 from model.common.countries import COUNTRIES, SECTORS
-from model.policy.adaptation import ADAPTATION
+from model.policy.adaptation import ADAPTATION, WHOLE_SETTINGS
 from model.policy.levers import LEVERS
 from model.policy.params import Params
+from model.common.quarters import MAX_YEARS
 from model.policy.scenario import START_YEAR, scenario_names
 
 SPEED_CAPS = {"max_tenders": 40, "tenders_per_bn": 5.0, "lots": 10, "spinup_quarters": 20}
 PARAM_RANGES = {f.name: f.metadata["range"] for f in fields(Params)}
+SMALLEST_SCALE = 1e-6  # below about 1e-4 only the real primes remain: the smallest population a run can have
 INT_PARAMS = {f.name for f in fields(Params) if isinstance(f.default, int)}
 
 
@@ -83,7 +85,8 @@ def number(low: float, high: float) -> st.SearchStrategy:
 
 def adaptation() -> st.SearchStrategy:
     def settings(mode: str) -> st.SearchStrategy:
-        optional = {k: number(low, high) for k, (_, low, high, _) in ADAPTATION[mode].items()}
+        optional = {k: st.integers(int(low), int(high)) if k in WHOLE_SETTINGS else number(low, high)
+                    for k, (_, low, high, _) in ADAPTATION[mode].items()}
         return st.fixed_dictionaries({"mode": st.just(mode)}, optional=optional)
     return st.sampled_from(list(ADAPTATION)).flatmap(settings)
 
@@ -111,7 +114,7 @@ def levers(min_size: int = 0, max_size: int = 5) -> st.SearchStrategy:
 
 def when(years: int) -> st.SearchStrategy:
     """A schedule or shock date: mostly inside the run (so it fires), sometimes anywhere in 2025-2124."""
-    inside = st.integers(START_YEAR, START_YEAR + years)
+    inside = st.integers(START_YEAR, START_YEAR + min(years, MAX_YEARS - 1))
     anywhere = st.integers(START_YEAR, START_YEAR + 99)
     quarter = st.builds(lambda y, q: f"{y}Q{q}", inside | anywhere, st.integers(1, 4))
     return inside | quarter | anywhere
@@ -133,17 +136,17 @@ def shock(years: int) -> st.SearchStrategy:
     return st.sampled_from(["demand", "supply"]).flatmap(of_kind)
 
 
-def param_value(name: str) -> st.SearchStrategy:
+def param_value(name: str, full: bool = False) -> st.SearchStrategy:
     low, high = PARAM_RANGES[name]
-    high = min(high, SPEED_CAPS.get(name, high))
+    high = high if full else min(high, SPEED_CAPS.get(name, high))
     if name in INT_PARAMS:
         return st.integers(int(low), int(high)) | st.integers(int(low), int(high)).map(float)  # 5.0 is whole
     return number(low, high)
 
 
-def params(max_size: int = 4) -> st.SearchStrategy:
+def params(max_size: int = 4, full: bool = False) -> st.SearchStrategy:
     names = st.lists(st.sampled_from(sorted(PARAM_RANGES)), unique=True, max_size=max_size)
-    return names.flatmap(lambda ns: st.fixed_dictionaries({n: param_value(n) for n in ns}))
+    return names.flatmap(lambda ns: st.fixed_dictionaries({n: param_value(n, full) for n in ns}))
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,9 @@ class Case:
 
 
 @st.composite
-def cases(draw, max_years: int = 4) -> Case:
+def cases(draw, max_years: int = 4, full: bool = False) -> Case:
+    """A valid case of 2 to `max_years` years; `full` draws the speed-bound parameters over their whole range
+    and firm scales down to SMALLEST_SCALE (long runs, for scripts/reliability.py and the long property test)."""
     years = draw(st.integers(2, max_years))
     doc: dict = {"name": "drawn", "description": "a drawn valid scenario"}
     base = draw(st.sampled_from([None, *scenario_names()]))
@@ -179,7 +184,7 @@ def cases(draw, max_years: int = 4) -> Case:
         doc["budgets"] = {"growth": draw(st.dictionaries(st.sampled_from(COUNTRIES), number(-0.5, 1.0)))}
     if shocks := draw(st.lists(shock(years), max_size=2)):
         doc["shocks"] = shocks
-    if p := draw(params()):
+    if p := draw(params(full=full)):
         doc["params"] = p
     overrides = [f"{code}.{name}={toml_value(value)}"
                  for code, lv in draw(st.lists(st.tuples(st.sampled_from(COUNTRIES), levers(1, 2)), max_size=3))
@@ -187,5 +192,6 @@ def cases(draw, max_years: int = 4) -> Case:
     # a lever moved for every government at once, as a knob does: systemic extremes, not one country's
     overrides += [f"{code}.{name}={toml_value(value)}" for name, value in draw(levers(0, 2)).items()
                   for code in COUNTRIES]
-    overrides += [f"params.{n}={toml_value(v)}" for n, v in draw(params(max_size=2)).items()]
-    return Case(doc, tuple(overrides), years, draw(st.integers(0, 2**32 - 1)), draw(st.floats(0.004, 0.012)))
+    overrides += [f"params.{n}={toml_value(v)}" for n, v in draw(params(max_size=2, full=full)).items()]
+    scale = st.floats(SMALLEST_SCALE, 0.012) | st.just(SMALLEST_SCALE) if full else st.floats(0.004, 0.012)
+    return Case(doc, tuple(overrides), years, draw(st.integers(0, 2**32 - 1)), draw(scale))

@@ -140,3 +140,53 @@ def test_numpy_numbers_are_accepted_as_run_arguments():
     """Sweeps pass numpy scalars: a numpy integer run length and a numpy float scale are as good as Python's."""
     model = NTIBModel(years=np.int64(1), firm_scale=np.float64(DEFAULT_FIRM_SCALE))
     assert model.years == 1 and isinstance(model.years, int)
+
+
+def test_a_population_that_would_not_fit_in_memory_is_refused_at_once(monkeypatch):
+    """The firm table's row limit (start x (1 + 4 x (1 + entry_rate x quarters))) times the bytes a row needs is
+    checked against the memory available before the run starts, not found by a MemoryError minutes in."""
+    monkeypatch.setattr("model.simulation.memory.available_memory", lambda: 2**30)
+    with pytest.raises(InputError, match=r"may reach [\d,]+ rows, about [\d.]+ GB, beyond the 0.8 GB this machine "
+                                         r"can give a run; allowed: a smaller firm_scale, fewer years"):
+        NTIBModel("status_quo", years=100, firm_scale=1.0, overrides=["params.entry_rate=0.05"])
+    model = NTIBModel("status_quo", years=2, firm_scale=DEFAULT_FIRM_SCALE)
+    assert model.limits.rows * 1000 < 2**30 * 0.8
+
+
+def test_the_highest_entry_rate_for_a_century_stays_within_the_population_limits():
+    """Regression: entry_rate 0.05 (its maximum) grew 1,544 firms to 2.54 million in 50 years and died of a
+    MemoryError at 100; each group now stops at 4 x its start, and the table at its row limit."""
+    model = NTIBModel("status_quo", years=100, firm_scale=0.002, overrides=["params.entry_rate=0.05"]).run()
+    start = model.limits.group / 4
+    group = (model.firms.tier.astype(int) * 6 + model.firms.sector) * len(COUNTRIES) + model.firms.country
+    active = np.bincount(group, model.firms.active, minlength=len(start))
+    assert (active <= 4 * start).all() and model.firms.n <= model.limits.rows
+    assert model.ledger.gov_paid > 0
+
+
+def test_unbalanced_books_stop_the_run_naming_the_phase_and_quarter():
+    """The ledger checks each phase's transfer and each quarter's total: a breach is a ConservationError (one line, an
+    InputError to every entry point), never a silent wrong number or a bare assertion."""
+    from model.common.errors import ConservationError
+    from model.market.ledger import Ledger
+    ledger = Ledger()
+    ledger.open_quarter(9)
+    ledger.transfer("procurement", 100.0, 90.0, 6.0, 4.0)
+    with pytest.raises(ConservationError, match=r"^2027Q2, sourcing phase: money not conserved \(governments paid 0, "):
+        ledger.transfer("sourcing", 0.0, 1.0, 0.0, 0.0, between_firms=50.0)
+    with pytest.raises(ConservationError, match=r"2027Q2, research phase: money not conserved"):
+        ledger.transfer("research", 10.0, 10.0, -1.0, 1.0)  # negative duties
+    with pytest.raises(ConservationError, match=r"^2027Q2: money not conserved over the quarter \(governments "
+                                                r"paid 100, firms received 91"):
+        ledger.close_quarter(91.0)
+    ledger.close_quarter(90.0)
+    assert ledger.gov_paid == 100.0 and ledger.tariff_revenue == 6.0
+
+
+def test_a_shock_after_the_run_ends_is_warned_of_once(capsys):
+    shock = ['shocks=[{ kind = "demand", at = 2040, factor = 2 }]']
+    for _ in range(2):
+        NTIBModel("status_quo", years=2, overrides=shock)
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["ntib: warning: status_quo.toml (with --set): shocks[0] starts in 2040Q1, after the run's last "
+                   "quarter (2026Q4), so it never happens"]

@@ -16,13 +16,13 @@ import pytest
 
 from model.common.countries import COUNTRIES, N_COUNTRIES, N_SECTORS, PRIME, SUPPLIER, C, S
 from model.data.country_data import country_data
-from model.market.demography import entrants, exits
+from model.market.demography import GROUP_GROWTH_LIMIT, PopulationLimits, entrants, exits
 from model.market.firms import FirmTable, Groups, initial_population, unit_cost_of
 from model.market.innovation import Programmes, codevelop, research
 from model.market.ledger import Ledger
 from model.market.procurement import Awards, issue_tenders, joint_partner, procure
 from model.market.production import close_accounts, produce
-from model.market.sourcing import source, supply_segments
+from model.market.sourcing import AFFORDABLE, REQUOTE, source, supply_segments
 from model.policy.adaptation import Observation, Reaction, parse_adaptation
 from model.policy.levers import Policy
 from model.policy.params import Params
@@ -784,17 +784,36 @@ def test_a_joint_product_places_its_partners_workshare_lots_there():
 def test_lots_nobody_can_supply_are_made_in_house():
     """No suppliers in the sector: the prime pays its own unit cost for the components, its component price moves
     toward its unit cost with the markup, and its supply chain stays at home."""
-    firms = table({"country": "USA", "unit_cost": 2.0, "comp_price": 1.0},
+    firms = table({"country": "USA", "unit_cost": 1.5, "comp_price": 1.0},
                   {"country": "USA", "tier": SUPPLIER, "sector": "land"})
     units = 3.0
     ledger = run_source(firms, rules(), award(units=units))
-    assert firms.cash[0] == pytest.approx(-units * 0.45 * 2.0)
+    assert firms.cash[0] == pytest.approx(-units * 0.45 * 1.5)
     assert firms.backlog[1] == 0.0
     assert firms.cash[1] == 0.0
     assert ledger.q_tariffs == 0.0
     assert ledger.q_flows.sum() == 0.0
-    assert firms.comp_price[0] == pytest.approx(0.7 * 1.0 + 0.3 * 2.0 * 1.1)
+    assert firms.comp_price[0] == pytest.approx(0.7 * 1.0 + 0.3 * 1.5 * 1.1)
     assert firms.comp_origin[0, USA] == pytest.approx(1.0)
+
+
+def test_a_component_bill_past_twice_the_expected_price_is_priced_in_at_once():
+    """Above REQUOTE x the expected price the prime's component price jumps to what it paid, not 30 % of the
+    way: a lagging price let contracts whose components cost hundreds of times their value go on being won."""
+    firms = table({"country": "USA", "unit_cost": 3.0, "comp_price": 1.0},
+                  {"country": "USA", "tier": SUPPLIER, "sector": "land"})
+    run_source(firms, rules(), award(units=3.0))
+    assert REQUOTE * 1.0 < 3.0 * 1.1 and firms.comp_price[0] == pytest.approx(3.0 * 1.1)
+
+
+def test_no_lot_is_bought_at_many_times_the_price_the_bid_assumed():
+    """An offer landed at more than AFFORDABLE x the prime's component price is no offer: the prime makes the lot
+    in-house, paying its own unit cost, and the supplier gets nothing."""
+    firms = table({"country": "USA", "unit_cost": 1.0, "comp_price": 0.1}, {"country": "USA", "tier": SUPPLIER})
+    assert firms.unit_cost[1] * 1.1 > AFFORDABLE * 0.1  # the supplier's price (cost with markup) is too dear
+    run_source(firms, rules(), award(units=3.0))
+    assert firms.backlog[1] == 0.0 and firms.cash[1] == 0.0
+    assert firms.cash[0] == pytest.approx(-3.0 * 0.45 * 1.0)
 
 
 def test_no_awards_no_sourcing():
@@ -1435,7 +1454,7 @@ def test_entrants_join_a_profitable_group_only():
                    "quality": 0.8, "base_cost": 2.0}] * 100
     losing = [{"country": "USA", "tier": SUPPLIER, "sector": "land", "revenue_ema": 1.0, "profit_ema": 0.05}] * 100
     firms = table(*profitable, *losing)
-    rows = entrants(firms, params, 7, np.random.default_rng(0))
+    rows = entrants(firms, params, 7, np.random.default_rng(0), PopulationLimits.of(firms, params, 80))
     assert len(rows) > 0
     assert rows.tolist() == list(range(200, 200 + len(rows)))
     assert (firms.country[rows] == GBR).all()
@@ -1456,8 +1475,29 @@ def test_entrants_join_a_profitable_group_only():
 def test_no_entry_without_a_profitable_group():
     """Margins at or below entry_margin attract nobody."""
     firms = table(*[{"tier": SUPPLIER, "revenue_ema": 1.0, "profit_ema": 0.1}] * 100)
-    assert len(entrants(firms, pinned(entry_rate=0.05, entry_margin=0.1), 0, np.random.default_rng(0))) == 0
+    params = pinned(entry_rate=0.05, entry_margin=0.1)
+    assert len(entrants(firms, params, 0, np.random.default_rng(0), PopulationLimits.of(firms, params, 80))) == 0
     assert firms.n == 100
+
+
+def test_entry_stops_at_the_group_limit_and_at_the_row_limit():
+    """A group grows to GROUP_GROWTH_LIMIT x its starting active firms and no further, however profitable; and
+    the table takes no row beyond the limit (entrants of the first groups first)."""
+    params = pinned(entry_rate=0.05, entry_margin=0.1)
+    firms = table(*[{"country": "GBR", "tier": SUPPLIER, "revenue_ema": 1.0, "profit_ema": 0.3}] * 40,
+                  *[{"country": "CAN", "tier": SUPPLIER, "revenue_ema": 1.0, "profit_ema": 0.3}] * 40)
+    limits = PopulationLimits.of(firms, params, 80)
+    assert limits.rows == 80 * (1 + GROUP_GROWTH_LIMIT * (1 + 0.05 * 80))
+    assert limits.group.max() == 40 * GROUP_GROWTH_LIMIT
+    rng = np.random.default_rng(0)
+    for t in range(200):  # entrants earn as well as the incumbents, so both groups stay attractive
+        entrants(firms, params, t, rng, limits)
+        firms.revenue_ema[:], firms.profit_ema[:] = 1.0, 0.3
+    by_country = np.bincount(firms.country[firms.active], minlength=len(COUNTRIES))
+    assert by_country[GBR] == by_country[C["CAN"]] == 40 * GROUP_GROWTH_LIMIT
+    tight = PopulationLimits(limits.group * 100, firms.n + 3)
+    assert len(entrants(firms, params, 0, rng, tight)) == 3 and firms.n == tight.rows
+    assert len(entrants(firms, params, 1, rng, tight)) == 0
 
 
 def test_unit_cost_falls_with_experience_and_rises_with_quality():

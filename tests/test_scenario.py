@@ -156,6 +156,11 @@ def test_an_integer_of_hundreds_of_digits_is_refused_in_one_line():
     (['alliance.ntib_members=["USA", "ROW"]'], "lists ROW"),
     (['USA.schedule=[{ at = 2030, content_min = 0.6 }, { at = "2030Q1", content_min = 0.7 }]'],
      "sets content_min at the same quarter as an earlier entry; the later entry wins"),
+    (['shocks=[{ kind = "demand", at = 2026, factor = 2, countries = [] }]'], "shocks[0].countries is empty"),
+    (['shocks=[{ kind = "supply", at = 2026, factor = 0.5, sectors = [] }]'], "shocks[0].sectors is empty"),
+    (['shocks=[' + ", ".join(['{ kind = "demand", at = 2026, factor = 10 }'] * 3) + ']'],
+     "shocks overlap in 2026Q1 and multiply demand for USA air by 1e+03, past the 10 one shock may give"),
+    (['ROW.adaptation={ mode = "reciprocal" }'], "ROW is the rest of the world"),
 ])
 def test_likely_mistakes_in_a_scenario_get_one_warning_line(capsys, overrides, fragment):
     load_scenario("status_quo", overrides, warn_unchanged=False)
@@ -167,3 +172,52 @@ def test_the_shipped_scenarios_load_without_a_warning(capsys):
     for name in scenario_names():
         load_scenario(name)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("", "sets nothing"), ("[USA]\n", "sets nothing"),
+    ('extends = "status_quo"\n[USA]\nqualifying = ["USA", "GBR"]\n', "USA.qualifying names USA itself"),
+    ('extends = "status_quo"\n[[CAN.schedule]]\nat = 2027\nlicence_days = { CAN = 30 }\n',
+     "CAN.schedule[0].licence_days names CAN itself"),
+])
+def test_likely_mistakes_in_a_scenario_file_get_one_warning_line(tmp_path, capsys, text, fragment):
+    path = tmp_path / "mine.toml"
+    path.write_text(text)
+    load_scenario(str(path))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0] and err[0].startswith("ntib: warning:")
+
+
+def test_a_warning_of_the_file_is_said_once_with_many_overrides(capsys):
+    """no_effect builds a scenario per --set to judge each; their warnings used to repeat once per build."""
+    load_scenario("status_quo", ["alliance.ntib_members=[]", *(f"{c}.content_min=0.1" for c in ("GBR", "CAN"))])
+    assert capsys.readouterr().err.count("is empty") == 1
+
+
+def test_extends_appends_schedules_and_shocks(tmp_path):
+    """A file that extends a scenario adds its [[X.schedule]] and [[shocks]] entries to the base's (they were
+    replaced: the status quo's 2029 content step vanished from a file that scheduled something else)."""
+    (tmp_path / "base.toml").write_text('extends = "status_quo"\n[[shocks]]\nkind = "demand"\nat = 2026\n'
+                                        "factor = 2\n")
+    (tmp_path / "top.toml").write_text('extends = "base.toml"\n[[USA.schedule]]\nat = 2031\nsafe_share = 0.5\n'
+                                       '[[shocks]]\nkind = "supply"\nat = 2027\nfactor = 0.5\n')
+    spec = load_scenario(str(tmp_path / "top.toml"))
+    assert [(t, sorted(levers)) for t, levers in spec.schedules["USA"]] == [(16, ["content_min"]), (24, ["safe_share"])]
+    assert [shock.kind for shock in spec.shocks] == ["demand", "supply"]
+
+
+def test_set_on_a_table_merges_key_by_key_and_on_a_list_replaces():
+    """--set USA={...} changes only the levers it names (it replaced the whole US table, dropping the status quo's
+    tariffs); --set USA.schedule=[] still clears a schedule."""
+    base, merged = load_scenario("status_quo"), load_scenario("status_quo", ["USA={ preference_margin = 0.2 }"])
+    assert merged.policies["USA"].preference_margin[C["GBR"]] == 0.2
+    assert (merged.policies["USA"].tariff_end_items == base.policies["USA"].tariff_end_items).all()
+    assert merged.schedules["USA"] == base.schedules["USA"] != []
+    assert load_scenario("status_quo", ["USA.schedule=[]"]).schedules["USA"] == []
+
+
+def test_a_fractional_adaptation_lag_is_refused():
+    with pytest.raises(InputError, match=r"CAN.adaptation.lag: 2.5 is not a whole number of quarters; allowed"):
+        load_scenario("status_quo", ['CAN.adaptation={ mode = "reciprocal", lag = 2.5 }'])
+    assert load_scenario("status_quo", ['CAN.adaptation={ mode = "reciprocal", lag = 3.0 }']).policies[
+        "CAN"].adaptation.settings["lag"] == 3

@@ -18,6 +18,21 @@ class InputError(ValueError):
         self.command = command  # the (sub-)command whose flags were wrong, when a parser raised it
 
 
+class ConservationError(InputError):
+    """Money not conserved in a run of valid input, a fault of the model: reported in one line like bad input,
+    naming where it broke, so a run never ends with a silent wrong number or a bare assertion."""
+
+
 def warn(message: str) -> None:
     """One line on stderr about something the user may not have meant; the run goes on."""
     print(f"ntib: warning: {one_line(message)}", file=sys.stderr)
+
+
+_WARNED: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    """`warn`, once per process: for what every run of a sweep would otherwise repeat."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        warn(message)

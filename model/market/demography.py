@@ -1,7 +1,9 @@
 """Phase 7, entry and exit: loss-making idle firms leave with their capacity; profitable country-sectors
-attract entrants that start small and below the incumbents' technology."""
+attract entrants that start small and below the incumbents' technology, up to the population's limits."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -11,6 +13,32 @@ from model.policy.params import Params
 
 GROUPS = 2 * N_SECTORS * N_COUNTRIES
 PRIME_ENTRY_FACTOR = 0.1  # primes enter far more rarely than suppliers
+GROUP_GROWTH_LIMIT = 4  # a country-sector-tier group holds at most 4 x its starting active firms (assumption)
+
+
+def group_of(firms: FirmTable) -> np.ndarray:
+    """Each row's country-sector-tier group, 0 .. GROUPS - 1."""
+    return (firms.tier.astype(np.int64) * N_SECTORS + firms.sector) * N_COUNTRIES + firms.country
+
+
+@dataclass(frozen=True)
+class PopulationLimits:
+    """How far entry may grow the population: a market of a given size supports only so many firms (the group
+    limit; a century at the highest entry rate otherwise grows 1,500 firms to millions), and the firm table
+    keeps a row for every firm that ever lived, so its length is bounded too (the memory a run can need).
+
+    Rows: start + entrants, where entrants per quarter are Poisson(entry_rate x active) and active stays under
+    GROUP_GROWTH_LIMIT x start, so `rows` = start x (1 + GROUP_GROWTH_LIMIT x (1 + entry_rate x quarters))
+    leaves room for the expected entrants and their spread; entrants beyond it are not added."""
+
+    group: np.ndarray  # (GROUPS,) most active firms per group
+    rows: int
+
+    @classmethod
+    def of(cls, firms: FirmTable, params: Params, quarters: int) -> PopulationLimits:
+        start = np.bincount(group_of(firms), firms.active, minlength=GROUPS)
+        rows = firms.n * (1 + GROUP_GROWTH_LIMIT * (1 + params.entry_rate * quarters))
+        return cls(GROUP_GROWTH_LIMIT * start, int(np.ceil(rows)))
 
 
 def exits(firms: FirmTable, params: Params) -> np.ndarray:
@@ -24,10 +52,11 @@ def exits(firms: FirmTable, params: Params) -> np.ndarray:
     return rows
 
 
-def entrants(firms: FirmTable, params: Params, t: int, rng: np.random.Generator) -> np.ndarray:
-    """Add entrants to attractive country-sector-tier groups and return their rows."""
+def entrants(firms: FirmTable, params: Params, t: int, rng: np.random.Generator,
+             limits: PopulationLimits) -> np.ndarray:
+    """Add entrants to attractive country-sector-tier groups, within the population's limits; return their rows."""
     active = firms.active
-    key = (firms.tier.astype(np.int64) * N_SECTORS + firms.sector) * N_COUNTRIES + firms.country
+    key = group_of(firms)
     count = np.bincount(key, active, minlength=GROUPS)
     revenue = np.bincount(key, np.where(active, firms.revenue_ema, 0.0), minlength=GROUPS)
     profit = np.bincount(key, np.where(active, firms.profit_ema, 0.0), minlength=GROUPS)
@@ -35,6 +64,8 @@ def entrants(firms: FirmTable, params: Params, t: int, rng: np.random.Generator)
     tier_of_group = np.arange(GROUPS) // (N_SECTORS * N_COUNTRIES)
     rate = params.entry_rate * np.where(tier_of_group == PRIME, PRIME_ENTRY_FACTOR, 1.0)
     n_new = np.where((count > 0) & (margin > params.entry_margin), rng.poisson(rate * count), 0)
+    n_new = np.minimum(n_new, np.maximum(limits.group - count, 0).astype(np.int64))
+    n_new = np.diff(np.minimum(np.cumsum(n_new), max(limits.rows - firms.n, 0)), prepend=0)  # first groups first
     if n_new.sum() == 0:
         return np.zeros(0, dtype=np.int64)
     group = np.repeat(np.arange(GROUPS), n_new)

@@ -34,7 +34,7 @@ def research(firms: FirmTable, grants_by_country: np.ndarray, params: Params, rn
     own = params.rd_share * revenue
     firms.cash -= own  # the grant pays for R&D the firm performs: received, and spent on it
     firms.receipts += grant
-    ledger.q_gov_paid += paid.sum()
+    ledger.transfer("research", paid.sum(), grant.sum())
     intensity = (own + grant) / np.maximum(revenue, 1e-12)
     success = active & (rng.random(firms.n) < 1.0 - np.exp(-params.innovation_rate * np.minimum(intensity, 1.0)))
     firms.quality *= np.where(success, 1.0 + params.innovation_step * rng.exponential(1.0, firms.n), 1.0)
@@ -106,7 +106,7 @@ def _run_programmes(firms, programmes, params, t, rng, ledger) -> None:
     subsidy = cost * programmes.support[live]
     np.subtract.at(firms.cash, safe[present], (cost - subsidy)[present])
     np.add.at(firms.receipts, safe[present], subsidy[present])
-    ledger.q_gov_paid += subsidy.sum()
+    ledger.transfer("co-development", subsidy.sum(), subsidy[present].sum())
     done = programmes.end[live] <= t
     if not done.any():
         return

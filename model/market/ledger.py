@@ -9,8 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 from model.common.countries import N_COUNTRIES, N_SECTORS
+from model.common.errors import ConservationError
+from model.common.quarters import quarter_label
 
 WINDOW = 4
+MONEY_TOLERANCE = 1e-9  # float rounding allowed on a money identity, relative to the money moved
+
+
+def balanced(gap: float, moved: float) -> bool:
+    """Whether a money identity's `gap` is rounding, relative to the money `moved` (budgets may compound to
+    1e20 in a century of 100 % growth, so an absolute tolerance would not do)."""
+    return abs(gap) <= MONEY_TOLERANCE * max(1.0, abs(moved))
 
 
 class Ledger:
@@ -54,9 +63,39 @@ class Ledger:
         self.codev_started = np.zeros(shape)
         self.codev_denied = np.zeros(shape)
         self.quarters = 0
+        self.t = 0
+
+    def open_quarter(self, t: int) -> None:
+        """Name the quarter the next bookings belong to (t < 0 in the spin-up), for the books' messages."""
+        self.t = t
+
+    def transfer(self, phase: str, paid: float, received: float, duties: float = 0.0, licensing: float = 0.0,
+                 between_firms: float = 0.0) -> None:
+        """Book one phase's money: governments `paid` = firms' net `received` + `duties` + `licensing`, where
+        `between_firms` is what firms paid one another in the phase (the scale of its rounding).
+
+        A phase whose own books do not balance, or that books negative duties or licensing costs, stops the run
+        with a ConservationError naming the phase and the quarter: a silent wrong money figure is worse than none."""
+        moved = max(abs(paid), abs(received), abs(duties), abs(licensing), abs(between_firms))
+        if not (balanced(paid - received - duties - licensing, moved) and balanced(min(duties, 0.0), moved)
+                and balanced(min(licensing, 0.0), moved)):
+            raise ConservationError(f"{quarter_label(self.t)}, {phase} phase: money not conserved (governments paid "
+                             f"{paid:.9g}, firms received {received:.9g}, duties {duties:.9g}, licensing "
+                             f"{licensing:.9g}, US$bn); a fault of the model, not of the input: please report it "
+                             "with the scenario, seed and --set flags")
+        self.q_gov_paid += paid
+        self.q_tariffs += max(duties, 0.0)  # rounding below zero is no revenue
+        self.q_licensing += max(licensing, 0.0)
 
     def close_quarter(self, firm_received: float) -> None:
-        """File this quarter: run totals, the rolling window, and the money identity's three terms."""
+        """File this quarter: run totals, the rolling window, and the money identity's three terms, after checking
+        that what every firm received adds up to what the phases booked (a row booked twice or not at all)."""
+        gap = self.q_gov_paid - firm_received - self.q_tariffs - self.q_licensing
+        if not balanced(gap, self.q_gov_paid):
+            raise ConservationError(f"{quarter_label(self.t)}: money not conserved over the quarter (governments paid "
+                             f"{self.q_gov_paid:.9g}, firms received {firm_received:.9g}, duties "
+                             f"{self.q_tariffs:.9g}, licensing {self.q_licensing:.9g}, US$bn); a fault of the model, "
+                             "not of the input: please report it with the scenario, seed and --set flags")
         slot = self.quarters % WINDOW
         self.recent_flows[slot] = self.q_flows
         self.recent_prime[slot] = self.q_prime

@@ -152,9 +152,7 @@ def _book_awards(firms: FirmTable, ledger: Ledger, win: np.ndarray, who: np.ndar
     np.add.at(firms.cash, win, receipt)
     np.add.at(firms.receipts, win, receipt)
     np.add.at(firms.awards, win, value)
-    ledger.q_gov_paid += value.sum()
-    ledger.q_tariffs += (value - charged).sum()
-    ledger.q_licensing += (charged - receipt).sum()
+    ledger.transfer("procurement", value.sum(), receipt.sum(), (value - charged).sum(), (charged - receipt).sum())
     country = firms.country[win]
     np.add.at(ledger.q_prime, (who, country), value)
     np.add.at(ledger.q_flows, (who, country), receipt)  # industry revenue; sourcing moves the component part

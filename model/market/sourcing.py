@@ -27,6 +27,8 @@ from model.policy.params import Params
 from model.policy.rules import Rules
 
 SMOOTHING = 0.3
+REQUOTE = 2.0  # a component bill above this multiple of the expected price is priced in at once (assumption)
+AFFORDABLE = 4.0  # no lot is bought at more than this multiple of the component price the bid assumed (assumption)
 ROOM_FLOOR = 0.01  # share of its capacity a supplier with no free capacity still takes of its segment's work
 SEGMENTS = N_COUNTRIES * N_SECTORS
 ARRIVAL_BATCHES = 8  # a quarter's lots arrive in this many batches, each placed behind the earlier ones
@@ -157,6 +159,10 @@ def _offers(firms: FirmTable, segments: Segments, rules: Rules, awards: Awards, 
     valid = (segments.capacity[sc, s3] > 0) & (rng.random(shape) >= denial)
     tariff = np.broadcast_to(rules.tariff_comp[p3, sc] * (1.0 - rules.duty_free[p3] * (b3 == p3)), shape)
     landed = np.maximum(segments.price[sc, s3], 1e-12) * (1.0 + friction) * (1.0 + tariff)  # empty segments: no price
+    # A prime that priced its contract on `comp_price` does not buy a lot at many times that (a better but dearer
+    # supplier, a licence-laden one): it makes the lot itself. Without this, a contract's components could cost
+    # hundreds of times its value when supplier prices drift far from the primes' under extreme parameters.
+    valid &= landed <= AFFORDABLE * firms.comp_price[prime][:, None, None]
     delay = np.maximum(rules.licence_days[sc, p3], np.where(reexport, rules.licence_days[sc, b3], 0.0))
     unqualified = 1.0 - firms.comp_origin[prime][:, None, :]  # share of its supply chain not bought there yet
     penalty = np.broadcast_to((params.sourcing_home_bias + params.switching_cost * unqualified) * (sc != p3), shape)
@@ -222,8 +228,7 @@ def _book_lots(firms: FirmTable, ledger: Ledger, awards: Awards, segments: Segme
     firms.receipts[rows] += receipt
     np.subtract.at(firms.cash, prime[a_idx], paid)
     np.subtract.at(firms.receipts, prime[a_idx], paid)
-    ledger.q_tariffs += duty.sum()
-    ledger.q_licensing += licensing.sum()
+    ledger.transfer("sourcing", 0.0, receipt.sum() - paid.sum(), duty.sum(), licensing.sum(), paid.sum())
     # The buyer's money moves from the prime's country to its suppliers' countries: the suppliers' receipt is
     # revenue there; the duty (paid to the prime's government) and the licensing cost leave the prime's
     # country's revenue too. Never more than the prime received moves: components that cost it more than
@@ -241,7 +246,12 @@ def _book_lots(firms: FirmTable, ledger: Ledger, awards: Awards, segments: Segme
     landed_paid = spent + in_house.sum(axis=1) * firms.unit_cost[prime] * (1 + params.markup)
     per_unit = np.bincount(prime, landed_paid, minlength=firms.n)[prime] / np.maximum(
         np.bincount(prime, lot_units * n_lots, minlength=firms.n)[prime], 1e-300)
-    firms.comp_price[prime] = (1 - SMOOTHING) * firms.comp_price[prime] + SMOOTHING * per_unit
+    # Primes price components at a smoothed expectation, through normal price moves; a bill more than REQUOTE
+    # times that is a collapse of supply, priced into the next bids at once: a lagging price would let
+    # contracts whose components cost thousands of times their value go on being signed.
+    expected = firms.comp_price[prime]
+    firms.comp_price[prime] = np.where(per_unit > REQUOTE * expected, per_unit,
+                                       (1 - SMOOTHING) * expected + SMOOTHING * per_unit)
     usual = ~forced_lot[a_idx, l_idx]  # offset lots are the contract's obligation, not the prime's supply chain
     _record_supply_chain(firms, prime, a_idx[usual], country[usual], (net + licensing)[usual],
                          in_house.sum(axis=1) * firms.unit_cost[prime])

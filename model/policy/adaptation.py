@@ -45,6 +45,7 @@ ADAPTATION: dict[str, dict[str, tuple[float, float, float, str]]] = {
     },
 }
 ADAPTATION_MODES = tuple(ADAPTATION)
+WHOLE_SETTINGS = frozenset({"lag"})  # counted in quarters: 2.0 is read as 2, 2.5 is refused
 MAX_LAG = int(max(settings["lag"][2] for settings in ADAPTATION.values() if "lag" in settings))
 NEVER = -(10**6)  # quarter of the last reaction before any has happened
 
@@ -80,6 +81,9 @@ def parse_adaptation(value: object, where: str) -> Adaptation:
             raise InputError(f"{where}.{key}: unknown setting for mode '{mode}'; allowed: {allowed}")
         _, low, high, _ = spec[key]
         settings[key] = number(setting, low, high, f"{where}.{key}")
+        if key in WHOLE_SETTINGS and not settings[key].is_integer():
+            raise InputError(f"{where}.{key}: {setting!r} is not a whole number of quarters; allowed: a whole "
+                             f"number from {low} to {high}")
     return Adaptation(mode, settings)
 
 

@@ -67,8 +67,9 @@ class Params:
                                "use yet, times the share of its components not already bought there, so a "
                                "chain moved by a policy stays where it went (tuned with sourcing_home_bias)")
     # Production
-    progress_ratio: float = _p(0.85, 0.5, 1.0, "unit cost multiplier per doubling of cumulative output (assumption: a "
-                                               "usual learning-curve value)")
+    progress_ratio: float = _p(0.85, 0.7, 1.0, "unit cost multiplier per doubling of cumulative output (assumption: a "
+                                               "usual learning-curve value; from 0.7, as below it learning runs "
+                                               "away: docs/ODD.md, population and price bounds)")
     quality_cost_elasticity: float = _p(1.25, 0.0, 3.0, "elasticity of unit cost to quality: a more capable "
                                         "product costs more to make (Kirkpatrick 1995). Assumption: between 1, "
                                         "above which capability costs more per unit of it, and quality_weight, "

@@ -16,20 +16,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
+from typing import TypeGuard
 
 import numpy as np
 
-from model.common.countries import COUNTRIES, FIVE_EYES, N_COUNTRIES, SECTORS, C
+from model.common.countries import COUNTRIES, FIVE_EYES, N_COUNTRIES, N_SECTORS, SECTORS, C
 from model.common.errors import InputError, warn
-from model.common.quarters import MAX_YEARS, START_YEAR
+from model.common.quarters import MAX_YEARS, START_YEAR, quarter_label
 from model.common.validation import codes, number, parse_toml, read_toml
 from model.policy.levers import LEVERS, Policy
-from model.policy.no_effect import why_no_effect
+from model.policy.no_effect import OWN_ENTRY_UNUSED, why_no_effect
 from model.policy.params import Params
 
 TOP_KEYS = {"name", "description", "extends", "alliance", "budgets", "shocks", "params", *COUNTRIES}
 SCENARIO_EXAMPLE = "model/scenarios/status_quo.toml"  # the file an error about a scenario file points to
-SHOCK_KINDS = {"demand": (0.0, 10.0), "supply": (0.0, 1.0)}
+MAX_DEMAND_FACTOR = 10.0  # a demand surge multiplies budgets by at most this
+SHOCK_KINDS = {"demand": (0.0, MAX_DEMAND_FACTOR), "supply": (0.0, 1.0)}
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,23 @@ def _read(name_or_path: str) -> tuple[dict, str]:
     return read_toml(path, SCENARIO_EXAMPLE), str(path)
 
 
-def _merge(base: dict, top: dict) -> dict:
+def _is_tables(value: object) -> TypeGuard[list[dict]]:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
+
+
+def _merge(base: dict, top: dict, append_tables: bool = True) -> dict:
+    """`top` over `base`: tables merge key by key and other values replace, except that arrays of tables
+    (schedules, shocks) are appended to the base's when `append_tables` (as `extends` merges; --set replaces
+    them, so that `USA.schedule=[]` clears a schedule)."""
     out = dict(base)
     for key, value in top.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        below = out.get(key)
+        if isinstance(value, dict) and isinstance(below, dict):
+            out[key] = _merge(below, value, append_tables)
+        elif append_tables and _is_tables(value) and _is_tables(below):
+            out[key] = [*below, *value]
+        else:
+            out[key] = value
     return out
 
 
@@ -146,7 +161,9 @@ def _set_path(raw: dict, path: list[str], value, assignment: str) -> None:
             raise InputError(f"--set {assignment}: '{part}' is not a table and cannot take sub-keys; expected a "
                              "lever or a partner under it, e.g. USA.tariff_end_items.CAN=0")
         node = child
-    node[path[-1]] = value
+    below = node.get(path[-1])
+    node[path[-1]] = _merge(below, value, append_tables=False) if isinstance(value, dict) and isinstance(
+        below, dict) else value  # a table merges key by key into the one there, as in a file that extends
 
 
 def _quarter(at, where: str) -> int:
@@ -175,7 +192,7 @@ def _check_keys(table: dict, allowed, where: str) -> None:
             raise InputError(f"{where}: unknown key '{key}'; allowed: {', '.join(sorted(allowed))}")
 
 
-def _shock(entry, where: str) -> Shock:
+def _shock(entry, where: str, notes: list[str]) -> Shock:
     entry = _table(entry, where)
     _check_keys(entry, {"kind", "at", "quarters", "countries", "sectors", "factor"}, where)
     kind = entry.get("kind")
@@ -190,6 +207,8 @@ def _shock(entry, where: str) -> Shock:
     countries[[C[c] for c in codes(entry.get("countries", list(COUNTRIES)), COUNTRIES, f"{where}.countries")]] = True
     sectors = np.zeros(len(SECTORS), dtype=bool)
     sectors[[SECTORS.index(s) for s in codes(entry.get("sectors", list(SECTORS)), SECTORS, f"{where}.sectors")]] = True
+    notes.extend(f"{where}.{key} is empty, so the shock hits nothing; leave {key} out to mean all of them"
+                 for key in ("countries", "sectors") if entry.get(key) == [])
     quarters = number(entry.get("quarters", 4), 1, MAX_YEARS * 4, f"{where}.quarters")
     if quarters != int(quarters):
         raise InputError(f"{where}.quarters: expected a whole number of quarters, got {quarters}")
@@ -215,7 +234,11 @@ def load_scenario(name_or_path: str, overrides: Sequence[str] = (), warn_unchang
     """
     raw, where = _resolve(name_or_path)
     assignments = [_assignment(text) for text in overrides]
-    spec = _build(_overridden(raw, assignments), f"{where} (with --set)" if assignments else where, name_or_path)
+    notes = _toward_itself(raw, where)
+    spec = _build(_overridden(raw, assignments), f"{where} (with --set)" if assignments else where, name_or_path,
+                  notes)
+    for message in dict.fromkeys(notes):  # each once, in order
+        warn(message)
     if warn_unchanged:
         for text, why in _without_effect(raw, where, name_or_path, assignments, spec):
             warn(f"--set {text} changes nothing: {why}")
@@ -258,8 +281,10 @@ def _without_effect(raw: dict, where: str, name_or_path: str, assignments: list[
     return out
 
 
-def _build(raw: dict, where: str, name_or_path: str) -> ScenarioSpec:
-    """Validate a resolved scenario and turn it into a ScenarioSpec."""
+def _build(raw: dict, where: str, name_or_path: str, notes: list[str] | None = None) -> ScenarioSpec:
+    """Validate a resolved scenario and turn it into a ScenarioSpec; what is valid but almost surely a mistake
+    goes to `notes` as warning lines (dropped when None: the intermediate scenarios no_effect builds)."""
+    notes = [] if notes is None else notes
     _check_keys(raw, TOP_KEYS, where)
     name = raw.get("name", Path(name_or_path).stem)
     description = raw.get("description", "")
@@ -273,11 +298,11 @@ def _build(raw: dict, where: str, name_or_path: str) -> ScenarioSpec:
     listed = codes(alliance.get("ntib_members", list(FIVE_EYES)), COUNTRIES, f"{where}: alliance.ntib_members")
     members[[C[c] for c in listed]] = True
     if not listed:
-        warn(f"{where}: alliance.ntib_members is empty, so NTIB treatment treats no partner as domestic")
+        notes.append(f"{where}: alliance.ntib_members is empty, so NTIB treatment treats no partner as domestic")
     elif "ROW" in listed:
-        warn(f"{where}: alliance.ntib_members lists ROW, which has no firms and no policy of its own")
+        notes.append(f"{where}: alliance.ntib_members lists ROW, which has no firms and no policy of its own")
     elif len(set(listed)) < len(listed):
-        warn(f"{where}: alliance.ntib_members lists a country twice: {listed}")
+        notes.append(f"{where}: alliance.ntib_members lists a country twice: {listed}")
 
     budgets = _table(raw.get("budgets", {}), f"{where}: budgets")
     _check_keys(budgets, {"growth"}, f"{where}: budgets")
@@ -290,7 +315,8 @@ def _build(raw: dict, where: str, name_or_path: str) -> ScenarioSpec:
     shocks_raw = raw.get("shocks", [])
     if not isinstance(shocks_raw, list):
         raise InputError(f"{where}: shocks: expected a list of [[shocks]] tables")
-    shocks = [_shock(s, f"{where}: shocks[{i}]") for i, s in enumerate(shocks_raw)]
+    shocks = [_shock(s, f"{where}: shocks[{i}]", notes) for i, s in enumerate(shocks_raw)]
+    notes += _stacked_demand(shocks, where)
     params = _params(raw.get("params", {}), f"{where}: params")
 
     policies, schedules = {}, {}
@@ -300,11 +326,49 @@ def _build(raw: dict, where: str, name_or_path: str) -> ScenarioSpec:
         policy = Policy()
         policy.apply(table, f"{where}: {code}")
         policies[code] = policy
-        schedules[code] = _schedule(code, entries, policy, f"{where}: {code}.schedule")
+        schedules[code] = _schedule(code, entries, policy, f"{where}: {code}.schedule", notes)
+    if policies["ROW"].adaptation.mode != "static":
+        notes.append(f"{where}: ROW.adaptation: ROW is the rest of the world taken as one buyer, not a government "
+                     "that answers barriers; an adaptive mode is almost surely meant for another country")
+    if not any(value != {} for key, value in raw.items() if key not in ("name", "description")):
+        notes.append(f"{where}: sets nothing (no extends, lever, schedule, shock or parameter), so it runs free "
+                     "trade under the default parameters; to start from today's rules, add extends = "
+                     "\"status_quo\"")
     return ScenarioSpec(name, description, where, policies, schedules, members, growth, shocks, params, raw)
 
 
-def _schedule(code: str, entries, policy: Policy, where: str) -> list[tuple[int, dict]]:
+def _toward_itself(raw: dict, where: str) -> list[str]:
+    """A scenario file's levers that name their own country as a partner (`USA.qualifying = ["USA"]`, licence
+    days from CAN to CAN), never used: a country's own firms are domestic. (A --set that does so is reported by
+    no_effect instead.)"""
+    notes = []
+    for code in COUNTRIES:
+        table = raw.get(code)
+        entries = table.get("schedule", []) if isinstance(table, dict) else []
+        entries = entries if isinstance(entries, list) else []  # not a list: _build refuses it
+        for at, levers in [(code, table), *((f"{code}.schedule[{i}]", e) for i, e in enumerate(entries))]:
+            notes += [f"{where}: {at}.{name} names {code} itself, toward which it is never used"
+                      for name, value in (levers.items() if isinstance(levers, dict) else ())
+                      if name in OWN_ENTRY_UNUSED and isinstance(value, dict | list) and code in value]
+    return notes
+
+
+def _stacked_demand(shocks: list[Shock], where: str) -> list[str]:
+    """Overlapping demand shocks multiply; past MAX_DEMAND_FACTOR together, almost surely not meant."""
+    demand = [shock for shock in shocks if shock.kind == "demand"]
+    for start in sorted({shock.start for shock in demand}):
+        factor = np.ones((N_COUNTRIES, N_SECTORS))
+        for shock in demand:
+            if shock.start <= start < shock.start + shock.quarters:
+                factor = np.where(np.outer(shock.countries, shock.sectors), factor * shock.factor, factor)
+        if factor.max() > MAX_DEMAND_FACTOR:
+            c, s = np.unravel_index(int(np.argmax(factor)), factor.shape)
+            return [f"{where}: shocks overlap in {quarter_label(start)} and multiply demand for {COUNTRIES[c]} "
+                    f"{SECTORS[s]} by {factor.max():.3g}, past the {MAX_DEMAND_FACTOR:g} one shock may give"]
+    return []
+
+
+def _schedule(code: str, entries, policy: Policy, where: str, notes: list[str]) -> list[tuple[int, dict]]:
     if not isinstance(entries, list):
         raise InputError(f"{where}: expected a list of [[{code}.schedule]] tables")
     out: list[tuple[int, dict]] = []
@@ -320,7 +384,7 @@ def _schedule(code: str, entries, policy: Policy, where: str) -> list[tuple[int,
         trial.apply(entry, f"{where}[{i}]")  # validates values now, not mid-run
         for earlier_t, earlier in out:
             if earlier_t == t and (both := sorted(set(earlier) & set(entry))):
-                warn(f"{where}[{i}]: sets {', '.join(both)} at the same quarter as an earlier entry; the later "
-                     "entry wins")
+                notes.append(f"{where}[{i}]: sets {', '.join(both)} at the same quarter as an earlier entry; the "
+                             "later entry wins")
         out.append((t, entry))
     return sorted(out, key=lambda item: item[0])

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 from model.common.countries import COUNTRIES, N_COUNTRIES, N_SECTORS
-from model.common.errors import InputError
+from model.common.errors import InputError, warn_once
 from model.common.quarters import MAX_YEARS, quarter_label
 from model.common.validation import share_of_population, shown, whole_number
 from model.data.country_data import country_data
-from model.market.demography import entrants, exits
+from model.market.demography import PopulationLimits, entrants, exits
 from model.market.firms import FirmTable, Groups, initial_population
 from model.market.innovation import Programmes, codevelop, research
 from model.market.ledger import Ledger
@@ -26,6 +26,7 @@ from model.policy.adaptation import BarrierHistory, Observation
 from model.policy.rules import compile_rules
 from model.policy.scenario import ScenarioSpec, load_scenario
 from model.simulation.agents import Firm, Government
+from model.simulation.memory import check_fits
 
 DEFAULT_FIRM_SCALE = 0.012  # about 1,600 firms; 1.0 is the full population of about 124,000
 MAX_FIRM_SCALE = 2.0  # twice the real population, about 250,000 firms: room for scale tests, within memory
@@ -85,6 +86,10 @@ class NTIBModel(mesa.Model):
         if isinstance(overrides, str) or not all(isinstance(o, str) for o in overrides):
             raise InputError(f"overrides: expected a list of 'key=value' strings, got {shown(overrides)}")
         spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario, list(overrides))
+        for i, shock in enumerate(spec.shocks):
+            if shock.start >= 4 * years:
+                warn_once(f"{spec.source}: shocks[{i}] starts in {quarter_label(shock.start)}, after the run's last "
+                          f"quarter ({quarter_label(4 * years - 1)}), so it never happens")
         super().__init__(rng=seed)
         self.spec, self.seed, self.years, self.firm_scale = spec, seed, years, firm_scale
         self.quarters = 4 * years  # the run's length in steps, one a quarter
@@ -92,6 +97,8 @@ class NTIBModel(mesa.Model):
         self.data = country_data()
         self.firms = FirmTable()
         initial_population(self.data, self.params, firm_scale, self.rng, self.firms)
+        self.limits = PopulationLimits.of(self.firms, self.params, self.params.spinup_quarters + self.quarters)
+        check_fits(self.limits.rows, f"{spec.name}, {years} years at firm_scale {firm_scale:g}")
         self.firm_agents = {row: Firm(self, row) for row in range(self.firms.n)}
         self.governments = [Government(self, c, spec.policies[c], spec.schedules[c]) for c in COUNTRIES]
         self.rules = compile_rules([g.policy for g in self.governments], spec.ntib_members, self.params)
@@ -122,6 +129,7 @@ class NTIBModel(mesa.Model):
     def quarter(self, t: int) -> None:
         """Phases 1-7 of quarter t (t < 0 during spin-up)."""
         cash_before = self.firms.cash.copy()
+        self.ledger.open_quarter(t)
         self.update_policies(t)  # 1. policy
         procurement, grants = self.budgets(t)  # 2. budgets
         groups = self.group_firms()
@@ -211,7 +219,7 @@ class NTIBModel(mesa.Model):
         gone = exits(self.firms, self.params)
         for row in gone:
             self.firm_agents.pop(int(row)).remove()
-        new = entrants(self.firms, self.params, t, self.rng)
+        new = entrants(self.firms, self.params, t, self.rng, self.limits)
         for row in new:
             self.firm_agents[int(row)] = Firm(self, int(row))
         if t >= 0:
