@@ -107,7 +107,8 @@ def test_runs_the_executor_loses_are_not_stored_and_a_rerun_runs_them(tmp_path, 
     real = experiment.executor
     monkeypatch.setattr(experiment, "executor", lambda *_: contextlib.nullcontext(Losing()))
     store = tmp_path / "store"
-    with pytest.raises(InputError, match=r"3 runs were lost by the executor .* the 3 that finished are\. Rerun"):
+    with pytest.raises(InputError, match=r"3 runs were lost by the executor .* the 3 that finished are, so 3 of the "
+                                         r"design's 6 runs are missing\. Rerun"):
         run_sweep(SWEEP, store, progress=False)
     with ResultStore(store, write=False) as opened:
         assert len(opened.stored_keys()) == 3  # the lost runs are not stored as failed

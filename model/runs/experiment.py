@@ -27,6 +27,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,7 @@ PRODUCERS = tuple(c for c in COUNTRIES if c != "ROW")
 PARAMETERS = ("default", "posterior")  # where a sweep's behavioural parameters come from
 SCHEDULER = re.compile(r"(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
 FLUSH_SECONDS = 30.0
+WAIT_SECONDS = 5.0  # how often a sweep waiting on a cluster checks that its scheduler is still there
 LOST = "lost"  # the status of a run its executor lost (worker, connection or scheduler gone): never stored
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -246,7 +248,7 @@ def executor(workers: int, scheduler: str | None = None) -> Iterator[cf.Executor
     if scheduler == "local":
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                           dashboard_address=None) as cluster, Client(cluster) as client:
-            yield client.get_executor(pure=False)
+            yield _ClusterExecutor(client)
         return
     if not SCHEDULER.fullmatch(scheduler):
         raise InputError(f"--scheduler {scheduler!r}: expected tcp://HOST:PORT of a Dask scheduler, or 'local'")
@@ -255,7 +257,26 @@ def executor(workers: int, scheduler: str | None = None) -> Iterator[cf.Executor
     except (OSError, TimeoutError) as exc:
         raise InputError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler there ({exc})") from None
     with client:
-        yield client.get_executor(pure=False)
+        yield _ClusterExecutor(client)
+
+
+class _ClusterExecutor(cf.Executor):
+    """A Dask client's executor that can tell when its scheduler is gone: the futures in flight may then never
+    finish, so the sweep must stop waiting for them (`connected`)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._pool = client.get_executor(pure=False)
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future:
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait and not cancel_futures)
+
+    @property
+    def connected(self) -> bool:
+        return self.client.status == "running"
 
 
 @dataclass
@@ -322,9 +343,11 @@ def _run(sweep: Sweep, tasks: list[Task], store_dir: Path, workers: int, schedul
             store.append(runs, series)  # whatever finished is kept, even on interrupt
         if lost:
             store.write_manifest({**state, "status": "incomplete", "runs": done.total, "lost": len(lost)})
+            missing = len(todo) - done.ran
             raise InputError(f"{sweep.name}: {len(lost)} runs were lost by the executor (a worker, the connection or "
                              f"the scheduler went away; first: {lost[0]}); they are not stored, and the {done.ran} "
-                             "that finished are. Rerun the same command to run the missing ones")
+                             f"that finished are, so {missing} of the design's {done.total} runs are missing. Rerun "
+                             "the same command to run the missing ones")
         store.write_manifest({**state, "status": "complete", "runs": done.total, "failed": done.failed})
     return done
 
@@ -339,7 +362,12 @@ def _stream(pool: cf.Executor, tasks: list[Task], window: int) -> Iterator[tuple
                 pending[pool.submit(execute, task)] = task
             if not pending:
                 return
-            finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            finished, _ = cf.wait(pending, timeout=WAIT_SECONDS, return_when=cf.FIRST_COMPLETED)
+            if not finished and not getattr(pool, "connected", True):  # the cluster is gone: so are its runs
+                for task in pending.values():
+                    yield _lost(task, "the connection to the Dask scheduler closed"), None
+                pending.clear()
+                return
             for future in finished:
                 task = pending.pop(future)
                 try:
@@ -350,11 +378,15 @@ def _stream(pool: cf.Executor, tasks: list[Task], window: int) -> Iterator[tuple
                     # `execute` turns every error of the model into a failed row, so an exception here is the
                     # executor's: a lost worker, connection or scheduler. The run is not a result: it is left
                     # out of the store, so a rerun runs it.
-                    yield {"key": task.key, "point": task.point, "seed": task.seed, "status": LOST,
-                           "error": f"{type(exc).__name__}: {exc}", "traceback": "", "seconds": np.nan}, None
+                    yield _lost(task, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), None
     finally:
         for future in pending:
             future.cancel()
+
+
+def _lost(task: Task, error: str) -> dict:
+    return {"key": task.key, "point": task.point, "seed": task.seed, "status": LOST, "error": error,
+            "traceback": "", "seconds": np.nan}
 
 
 def _warn_if_other_code(store: ResultStore, reused: set[str], name: str) -> None:
