@@ -24,7 +24,7 @@ from model import NTIBModel
 from model.common.countries import COUNTRIES
 from model.metrics.outcomes import codev_pairs
 from model.policy.knobs import adaptation_overrides, knob_overrides
-from model.ui.app import MODEL_PARAMS, ExploreModel, Page, lever_overrides
+from model.ui.app import DEFAULTS, MODEL_PARAMS, ExploreModel, Page, lever_overrides, refusal
 from model.ui.viz import (
     CHARTS,
     CODEV_COLOUR,
@@ -356,3 +356,45 @@ def test_app_runs_as_a_script_with_its_folder_first_on_sys_path():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "model.simulation.model.NTIBModel" in out.stdout
+
+
+# -- the server trusts no client: values come from the browser, which can send anything -----------------
+
+
+def refused_line(rc) -> str | None:
+    return next((w.children[0] for w in rc.find(v.Html, tag="span").widgets
+                 if w.children and str(w.children[0]).startswith("Refused: ")), None)
+
+
+@pytest.mark.parametrize(("label", "value", "fragment"), [
+    ("Scenario", "{path}", "Scenario '/"),
+    ("Firm scale", 0.3, "Firm scale 0.3; allowed: a number from 0.004 to 0.05"),
+    ("Seed", 1000, "Seed 1000; allowed: a whole number from 1 to 100"),
+    ("Adaptation", "chaotic", "Adaptation 'chaotic'; allowed: scenario, static, reciprocal, industrial"),
+])
+def test_a_value_no_control_can_give_is_refused_in_one_line_and_nothing_is_loaded(page, tmp_path, capsys, label,
+                                                                                  value, fragment):
+    """As a client speaking the page's protocol could (the server loaded any .toml path it was sent, and built
+    37,517 firms for a firm scale of 0.3): the value is refused, the defaults are loaded, one line says why."""
+    path = tmp_path / "elsewhere.toml"
+    path.write_text('name = "elsewhere"\nextends = "full_ntib"\n')
+    value = str(path) if value == "{path}" else value
+    widget = page.find(v.Select if label in ("Scenario", "Adaptation") else v.Slider, label=label).widget
+    widget.v_model = value
+    click(page, "Reset")
+    line = refused_line(page)
+    assert line.startswith(f"Refused: {fragment}") and line.endswith("defaults were loaded.")
+    assert label != "Scenario" or "; allowed: allied_hedging, america_first, " in line
+    assert status(page) == status_line(ExploreModel())  # the defaults, not the file or the scale sent
+    assert capsys.readouterr().err.count("ntib: warning: the page sent ") == 1
+    widget.v_model = DEFAULTS[next(k for k, c in MODEL_PARAMS.items() if isinstance(c, dict) and c["label"] == label)]
+    click(page, "Reset")
+    assert refused_line(page) is None
+
+
+def test_every_value_the_controls_can_give_is_accepted():
+    for name, control in MODEL_PARAMS.items():
+        if isinstance(control, dict):
+            choices = control.get("values") or [control.get("min", False), control.get("max", True)]
+            for choice in choices:
+                assert refusal({**DEFAULTS, name: choice}) is None, (name, choice)

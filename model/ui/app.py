@@ -7,9 +7,14 @@ is ticked, and the NTIB and adaptation selects override the scenario only when s
 reproducible with `ntib run`.
 """
 
+import math
+import numbers
+
 import solara
 from mesa.visualization import SolaraViz
 
+from model.common.errors import warn
+from model.common.validation import shown
 from model.policy.knobs import ADAPTATION_MODES, adaptation_overrides, knob_overrides
 from model.policy.scenario import scenario_names
 from model.simulation.model import DEFAULT_FIRM_SCALE, DEFAULT_SEED, NTIBModel
@@ -36,15 +41,27 @@ def lever_overrides(us_levers: bool, us_preference: float, tariff_level: float, 
 
 class ExploreModel(NTIBModel):
     """NTIBModel built from the sidebar's keyword arguments, as SolaraViz's Reset passes them. The scenario comes
-    in as `scenario_name`: Reset would replace an argument called `scenario` with a Mesa Scenario object."""
+    in as `scenario_name`: Reset would replace an argument called `scenario` with a Mesa Scenario object.
+
+    The values come from the browser, which can send anything (a server path as the scenario, a firm scale past
+    the slider): each is checked against its control (`refusal`). A refused setting builds nothing from what was
+    sent: the page's defaults are loaded instead, and `refused` says why in one line, shown above the charts."""
 
     def __init__(self, scenario_name: str = "status_quo", seed: int = DEFAULT_SEED, years: int = 20,
                  firm_scale: float = DEFAULT_FIRM_SCALE, us_levers: bool = False, us_preference: float = 0.5,
                  tariff_level: float = 0.1, export_friction: float = 0.4, ntib_treatment: str = SCENARIO_VALUE,
                  adaptation: str = SCENARIO_VALUE) -> None:
-        self.overrides = lever_overrides(us_levers, us_preference, tariff_level, export_friction, ntib_treatment,
-                                         adaptation)
-        super().__init__(scenario_name, seed=seed, years=years, firm_scale=firm_scale, overrides=self.overrides)
+        sent = {"scenario_name": scenario_name, "seed": seed, "years": years, "firm_scale": firm_scale,
+                "us_levers": us_levers, "us_preference": us_preference, "tariff_level": tariff_level,
+                "export_friction": export_friction, "ntib_treatment": ntib_treatment, "adaptation": adaptation}
+        self.refused = refusal(sent)
+        settings = DEFAULTS if self.refused else sent
+        if self.refused:
+            warn(f"the page sent {self.refused}; its defaults were loaded")
+        self.overrides = lever_overrides(*(settings[name] for name in (
+            "us_levers", "us_preference", "tariff_level", "export_friction", "ntib_treatment", "adaptation")))
+        super().__init__(settings["scenario_name"], seed=settings["seed"], years=settings["years"],
+                         firm_scale=settings["firm_scale"], overrides=self.overrides)
 
 
 def _slider(label: str, value: float, low: float, high: float, step: float) -> dict:
@@ -65,6 +82,33 @@ MODEL_PARAMS = {
     "adaptation": {"type": "Select", "label": "Adaptation", "value": SCENARIO_VALUE,
                    "values": [SCENARIO_VALUE, *ADAPTATION_MODES]},
 }
+
+
+DEFAULTS = {name: control["value"] if isinstance(control, dict) else control
+            for name, control in MODEL_PARAMS.items()}
+
+
+def refusal(settings: dict[str, object]) -> str | None:
+    """Why the server will not build a model from these sidebar values (None if it will): each must be one its
+    control can give, a choice of a select, a whole or real number within a slider's range, true or false."""
+    for name, value in settings.items():
+        control = MODEL_PARAMS[name]
+        if not isinstance(control, dict):
+            if value != control:
+                return f"{name} {shown(value)}; allowed: {control} (fixed on this page)"
+            continue
+        label, kind = control["label"], control["type"]
+        if kind == "Select" and (not isinstance(value, str) or value not in control["values"]):
+            return f"{label} {shown(value)}; allowed: {', '.join(control['values'])}"
+        if kind == "Checkbox" and not isinstance(value, bool):
+            return f"{label} {shown(value)}; allowed: true or false"
+        if kind in ("SliderInt", "SliderFloat"):
+            whole = kind == "SliderInt"
+            number = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+            if not number or not control["min"] <= value <= control["max"] or (whole and value != int(value)):
+                what = "a whole number" if whole else "a number"
+                return f"{label} {shown(value)}; allowed: {what} from {control['min']} to {control['max']}"
+    return None
 
 
 @solara.component

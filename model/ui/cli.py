@@ -33,6 +33,7 @@ from model.simulation.model import DEFAULT_FIRM_SCALE, DEFAULT_SEED
 from model.ui.arguments import Parser, firm_scale, host, int_in, scheduler
 
 PR_SET_PDEATHSIG = 1  # from linux/prctl.h
+NO_CDN = "http://127.0.0.1:9/"  # the discard port, where nothing answers: the CDN of a server with every file stored
 # What the page loads beyond Solara's template: Mesa's panel grid (solara.GridDraggable) and the icon font.
 FRONT_END_EXTRA = ("@widgetti/vue-grid-layout@2.3.13-alpha.2", "font-awesome@4.5.0")
 WRITER = "ntib run"  # the manifest's `written_by`: how a later run knows an --out folder's files are its own
@@ -158,12 +159,15 @@ def cmd_viz(args: argparse.Namespace) -> int:
     if not _loopback(args.host):
         warn(f"listening on {args.host}: anyone who can reach this machine on port {args.port} can use the page "
              "and make it compute")
+    environment = dict(os.environ)
     if missing_front_end():
         print("ntib: note: the page's browser files are not stored here, so it loads them from a CDN and stays "
               "blank without one; make demo (or .venv/bin/python scripts/solara_assets.py) stores them",
               file=sys.stderr, flush=True)
+    else:  # every file is served from the local store: a request for any other makes the server fetch nothing
+        environment["SOLARA_ASSETS_CDN"] = NO_CDN
     return serve([sys.executable, "-m", "solara", "run", "model.ui.app", "--host", args.host, "--port",
-                  str(args.port), "--production", "--no-open"])
+                  str(args.port), "--production", "--no-open"], environment)
 
 
 def front_end_cache() -> Path:
@@ -188,14 +192,14 @@ def missing_front_end() -> list[str]:
     return sorted(spec for spec in needed if not (cache / spec / "package.json").is_file())
 
 
-def serve(command: list[str]) -> int:
+def serve(command: list[str], environment: dict[str, str] | None = None) -> int:
     """Run the server as a child in a process group of its own, and stop that whole group however this process
     stops: Ctrl-C, SIGTERM or SIGHUP (each a KeyboardInterrupt here), or, on Linux, a SIGKILL no handler sees.
     Its own group keeps the terminal's Ctrl-C from reaching the server before we stop it."""
     from model.runs.experiment import stop_signals_interrupt
 
     arm = _ends_with(os.getpid())
-    server = subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0,
+    server = subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0, env=environment,
                               preexec_fn=arm)  # noqa: PLW1509 - the child only calls prctl and getppid before exec
     try:
         with stop_signals_interrupt():

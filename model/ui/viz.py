@@ -273,6 +273,9 @@ def NetworkPanel(model: NTIBModel) -> None:
     """The alliance network, under a line of text saying where the run stands."""
     with solara.Column():
         # plain text: Markdown would load math and diagram scripts from a CDN
+        if refused := getattr(model, "refused", None):  # the page's model refuses what the browser sent
+            solara.Text(f"Refused: {refused}. The page's defaults were loaded.",
+                        style={"font-size": "0.85em", "color": "#b00020"})
         solara.Text(status_line(model), style={"font-size": "0.85em"})
         _show(model, NetworkChart)
 
