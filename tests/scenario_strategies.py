@@ -18,10 +18,10 @@ from dataclasses import dataclass, fields
 from hypothesis import strategies as st
 
 from model.common.countries import COUNTRIES, SECTORS
+from model.common.quarters import MAX_YEARS
 from model.policy.adaptation import ADAPTATION, WHOLE_SETTINGS
 from model.policy.levers import LEVERS
 from model.policy.params import Params
-from model.common.quarters import MAX_YEARS
 from model.policy.scenario import START_YEAR, scenario_names
 
 SPEED_CAPS = {"max_tenders": 40, "tenders_per_bn": 5.0, "lots": 10, "spinup_quarters": 20}
