@@ -10,19 +10,21 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from bad_inputs import BadInput, expect_empty, generate, out_state, problems, run_in_process
+from bad_inputs import BadInput, expect_empty, generate, out_state, problems, run_in_process, shipped
 
 from model.common.errors import InputError
+from model.common.validation import MAX_TOML_BYTES
 from model.policy.params import Params
-from model.policy.scenario import load_scenario
+from model.policy.scenario import load_scenario, scenario_names
+from model.ui.cli import main
 
 CASES = generate()
 IN_PROCESS = [c for c in CASES if c.category != "output"]
 
 
-def test_there_are_at_least_200_bad_inputs_in_every_category() -> None:
+def test_there_are_thousands_of_bad_inputs_and_some_in_every_category() -> None:
     counts = Counter(c.category for c in CASES)
-    assert len(CASES) >= 200
+    assert len(CASES) >= 3_000
     assert min(counts.values()) >= 3, counts
     assert counts["truncated"] >= 40  # cuts that still parse are left out, so check enough remain
     assert len({(c.category, c.name) for c in CASES}) == len(CASES)
@@ -43,7 +45,8 @@ def test_unwritable_out_and_full_disk_leave_no_results(case: BadInput, tmp_path:
     assert not list(tmp_path.rglob(".staging-*"))
 
 
-SUBPROCESS = [("flags", "unknown flag"), ("encoding", "0xff byte"), ("adaptation", "mode as a list")]
+SUBPROCESS = [("flags", "unknown flag"), ("encoding", "0xff byte"), ("adaptation", "mode as a list"),
+              ("file kinds", "a FIFO")]
 
 
 @pytest.mark.parametrize(("category", "name"), SUBPROCESS)
@@ -88,3 +91,39 @@ def test_extends_cannot_be_set_on_the_command_line() -> None:
 
 def test_an_error_message_is_always_one_line() -> None:
     assert "\n" not in str(InputError("unknown key 'a\nb'")) and "\\n" in str(InputError("a\nb"))
+
+
+# -- what the new kinds of bad input must not catch: valid files that look like them ------------------------
+
+@pytest.mark.parametrize("newline", [b"\r\n", b"\r"], ids=["CRLF", "CR"])
+def test_shipped_scenarios_saved_with_crlf_or_cr_line_endings_load_the_same(newline: bytes, tmp_path: Path) -> None:
+    for name in scenario_names():
+        path = tmp_path / f"{name}.toml"
+        path.write_bytes(shipped(name).replace(b"\n", newline))
+        assert load_scenario(str(path)).raw == load_scenario(name).raw, name
+
+
+def test_a_file_of_exactly_the_size_limit_is_read(tmp_path: Path) -> None:
+    body = b'extends = "status_quo"\n'
+    path = tmp_path / "big.toml"
+    path.write_bytes(body + b"#" * (MAX_TOML_BYTES - len(body) - 1) + b"\n")
+    assert path.stat().st_size == MAX_TOML_BYTES
+    assert load_scenario(str(path)).raw == load_scenario("status_quo").raw
+
+
+OVERLAPS = {  # two entries setting one lever at one quarter: valid, the later wins, one warning line
+    "a year and its first quarter": '[[USA.schedule]]\nat = 2030\ncontent_min = 0.7\n'
+                                    '[[USA.schedule]]\nat = "2030Q1"\ncontent_min = 0.8\n',
+    "one quarter twice, two levers shared": '[[GBR.schedule]]\nat = "2031Q3"\nsafe_share = 0.1\noffset_rate = 0.2\n'
+                                            '[[GBR.schedule]]\nat = "2031Q3"\nsafe_share = 0.2\noffset_rate = 0.3\n',
+    "over the entry of the file extended": 'extends = "status_quo"\n[[USA.schedule]]\nat = 2029\ncontent_min = 0.8\n',
+}
+
+
+@pytest.mark.parametrize("text", OVERLAPS.values(), ids=list(OVERLAPS))
+def test_overlapping_schedule_entries_run_with_one_warning_line(text: str, tmp_path: Path, capsys) -> None:
+    path = tmp_path / "overlap.toml"
+    path.write_text(text)
+    assert main(["run", "--years", "1", "--firm-scale", "0.004", "--scenario", str(path)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("ntib: warning:") and "the later entry wins" in err[0], err

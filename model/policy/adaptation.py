@@ -19,7 +19,7 @@ import numpy as np
 
 from model.common.countries import FIVE_EYES, FIVE_EYES_MASK, C
 from model.common.errors import InputError
-from model.common.validation import number
+from model.common.validation import number, shown
 
 # mode -> setting -> (default, low, high, meaning)
 ADAPTATION: dict[str, dict[str, tuple[float, float, float, str]]] = {
@@ -67,10 +67,10 @@ def adapts(code: str, adaptation: Adaptation) -> bool:
 def parse_adaptation(value: object, where: str) -> Adaptation:
     """An `adaptation = { mode = ..., setting = ... }` table from a scenario file or --set."""
     if not isinstance(value, dict) or "mode" not in value:
-        raise InputError(f"{where}: expected a table with mode = one of {', '.join(ADAPTATION)}, got {value!r}")
+        raise InputError(f"{where}: expected a table with mode = one of {', '.join(ADAPTATION)}, got {shown(value)}")
     mode = value["mode"]
     if not isinstance(mode, str) or mode not in ADAPTATION:
-        raise InputError(f"{where}.mode: unknown mode {mode!r}; allowed: {', '.join(ADAPTATION)}")
+        raise InputError(f"{where}.mode: unknown mode {shown(mode)}; allowed: {', '.join(ADAPTATION)}")
     spec = ADAPTATION[mode]
     settings = {key: default for key, (default, *_rest) in spec.items()}
     for key, setting in value.items():

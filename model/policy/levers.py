@@ -17,7 +17,7 @@ import numpy as np
 
 from model.common.countries import COUNTRIES, N_COUNTRIES, N_SECTORS, SECTORS, C, S
 from model.common.errors import InputError
-from model.common.validation import codes, number
+from model.common.validation import codes, number, shown
 from model.policy.adaptation import Adaptation, parse_adaptation
 
 
@@ -95,7 +95,7 @@ class Policy:
         `where` names the source."""
         for name, value in levers.items():
             if name not in LEVERS:
-                raise InputError(f"{where}: unknown lever '{name}'; allowed: {', '.join(LEVERS)}")
+                raise InputError(f"{where}: unknown lever {shown(name)}; allowed: {', '.join(LEVERS)}")
             setattr(self, name, parse_lever(name, value, f"{where}.{name}", getattr(self, name)))
 
 
@@ -109,7 +109,7 @@ def parse_lever(name: str, value: object, where: str, current: Any) -> Any:
         return number(value, spec.low, spec.high, where)
     if spec.kind == "bool":
         if not isinstance(value, bool):
-            raise InputError(f"{where}: expected true or false, got {value!r}")
+            raise InputError(f"{where}: expected true or false, got {shown(value)}")
         return value
     if spec.kind == "countries":
         mask = np.zeros(N_COUNTRIES, dtype=bool)
@@ -133,7 +133,7 @@ def _per_partner(spec: Lever, value: object, where: str, current: np.ndarray) ->
         out = current.copy()
         for code, v in value.items():
             if code not in C:
-                raise InputError(f"{where}: unknown country '{code}'; allowed: {', '.join(COUNTRIES)}")
+                raise InputError(f"{where}: unknown country {shown(code)}; allowed: {', '.join(COUNTRIES)}")
             out[C[code]] = one(v, f"{where}.{code}")
         return out
     if isinstance(value, np.ndarray):

@@ -131,9 +131,13 @@ class Params:
         for f in fields(self):
             low, high = f.metadata["range"]
             value = getattr(self, f.name)
-            if not (finite(value) and low <= value <= high):
+            whole = isinstance(f.default, int) and not isinstance(f.default, bool)
+            if not finite(value):
+                raise ValueError(f"params.{f.name}: expected a {'whole ' if whole else ''}number from {low} to "
+                                 f"{high}, got {shown(value)}")
+            if not low <= value <= high:
                 raise ValueError(f"params.{f.name} = {shown(value)} is out of range; allowed: {low} to {high}")
-            if isinstance(f.default, int) and not isinstance(f.default, bool):
+            if whole:
                 if value != int(value):
                     raise ValueError(f"params.{f.name} = {shown(value)}: expected a whole number from {low} to "
                                      f"{high}")

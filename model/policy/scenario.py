@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import numbers
+import os
 import re
 import tomllib
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ import numpy as np
 from model.common.countries import COUNTRIES, FIVE_EYES, N_COUNTRIES, N_SECTORS, SECTORS, C
 from model.common.errors import InputError, warn
 from model.common.quarters import MAX_YEARS, START_YEAR, quarter_label
-from model.common.validation import codes, number, parse_toml, read_toml
+from model.common.validation import codes, load_toml, number, parse_toml, read_toml, shown
 from model.policy.levers import LEVERS, Policy
 from model.policy.no_effect import OWN_ENTRY_UNUSED, why_no_effect
 from model.policy.params import Params
@@ -32,6 +33,7 @@ TOP_KEYS = {"name", "description", "extends", "alliance", "budgets", "shocks", "
 SCENARIO_EXAMPLE = "model/scenarios/status_quo.toml"  # the file an error about a scenario file points to
 MAX_DEMAND_FACTOR = 10.0  # a demand surge multiplies budgets by at most this
 SHOCK_KINDS = {"demand": (0.0, MAX_DEMAND_FACTOR), "supply": (0.0, 1.0)}
+SHOWN_SET = 200  # characters of a --set an error line repeats
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,22 @@ def _read(name_or_path: str) -> tuple[dict, str]:
         text = resources.files("model.scenarios").joinpath(f"{name_or_path}.toml").read_text()
         return parse_toml(text, f"{name_or_path}.toml", SCENARIO_EXAMPLE), f"{name_or_path}.toml"
     path = Path(name_or_path)
-    if path.suffix != ".toml" or not path.is_file():
+    if path.suffix != ".toml" or _missing(path):
         raise InputError(f"scenario '{name_or_path}' not found; allowed: a TOML file path or one of "
                          f"{', '.join(scenario_names())}")
     return read_toml(path, SCENARIO_EXAMPLE), str(path)
+
+
+def _missing(path: Path) -> bool:
+    """Whether nothing is at `path` (a path with a NUL, which none has, included); whatever else is there, even
+    a name too long to look up or a link to nothing, read_toml describes."""
+    try:
+        path.lstat()
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _is_tables(value: object) -> TypeGuard[list[dict]]:
@@ -99,38 +113,56 @@ def _merge(base: dict, top: dict, append_tables: bool = True) -> dict:
     return out
 
 
+def _identity(name_or_path: str) -> str:
+    """What a scenario is, however it is spelled: a shipped name, or the real path of a file (`./a.toml`,
+    `../in/a.toml` and a link to it are one file)."""
+    if name_or_path in scenario_names():
+        return name_or_path
+    try:
+        return os.path.realpath(name_or_path)
+    except ValueError:  # a NUL in the path: _read will say it is not found
+        return name_or_path
+
+
 def _resolve(name_or_path: str, seen: tuple[str, ...] = ()) -> tuple[dict, str]:
+    """A scenario merged over the chain of files it extends; `seen` holds the identities of the files that
+    extend it."""
     raw, where = _read(name_or_path)
     parent = raw.get("extends")
     if parent is None:
         return raw, where
     if not isinstance(parent, str) or not parent:
-        raise InputError(f"{where}: extends: expected a scenario name or path, got {parent!r}")
+        raise InputError(f"{where}: extends: expected a scenario name or path, got {shown(parent)}")
     if parent not in scenario_names() and name_or_path not in scenario_names() and not Path(parent).is_absolute():
         parent = str(Path(name_or_path).parent / parent)  # a relative path is relative to the extending file
-    if parent in seen:
-        raise InputError(f"{where}: extends: '{parent}' extends itself in a cycle; expected a chain of scenarios "
-                         "that ends in one without extends")
-    base, _ = _resolve(parent, (*seen, name_or_path))
+    chain = (*seen, _identity(name_or_path))
+    if _identity(parent) in chain:
+        raise InputError(f"{where}: extends: '{parent}' leads back to a file of this chain, a cycle; expected a "
+                         "chain of scenarios that ends in one without extends")
+    base, _ = _resolve(parent, chain)
     body = {k: v for k, v in raw.items() if k != "extends"}
     return _merge(base, body), where
 
 
 def parse_set(assignment: str) -> tuple[list[str], object]:
     """Parse one --set 'path.to.key=value' (value in TOML syntax; a bare word is a string)."""
+    where = f"--set {shown(assignment, SHOWN_SET)}"
     if "=" not in assignment:
-        raise InputError(f"--set {assignment!r}: expected KEY=VALUE, e.g. USA.preference_margin=0.2")
+        raise InputError(f"{where}: expected KEY=VALUE, e.g. USA.preference_margin=0.2")
     key, text = (part.strip() for part in assignment.split("=", 1))
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", key):
-        raise InputError(f"--set {assignment!r}: bad key {key!r}; expected dotted names, e.g. USA.tariff_end_items.CAN")
+        raise InputError(f"{where}: bad key {shown(key, SHOWN_SET)}; expected dotted names, e.g. "
+                         "USA.tariff_end_items.CAN")
     try:
-        value = tomllib.loads(f"v = {text}")["v"]
+        document = load_toml(f"v = {text}", where)
     except tomllib.TOMLDecodeError:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", text):
-            raise InputError(f"--set {assignment!r}: cannot read value {text!r}; expected a number, true/false, "
+            raise InputError(f"{where}: cannot read value {shown(text, SHOWN_SET)}; expected a number, true/false, "
                              "a word, or a TOML list such as [\"USA\", \"CAN\"]") from None
-        value = text
-    return key.split("."), value
+        return key.split("."), text
+    if list(document) != ["v"]:  # `0.5\nUSA = 1`: the rest would be dropped without a word
+        raise InputError(f"{where}: a line break in the value starts another TOML statement; expected one value")
+    return key.split("."), document["v"]
 
 
 def inline_toml(value: object) -> str:
@@ -158,8 +190,8 @@ def _set_path(raw: dict, path: list[str], value, assignment: str) -> None:
         if child is None:
             child = node[part] = {}
         elif not isinstance(child, dict):
-            raise InputError(f"--set {assignment}: '{part}' is not a table and cannot take sub-keys; expected a "
-                             "lever or a partner under it, e.g. USA.tariff_end_items.CAN=0")
+            raise InputError(f"--set {shown(assignment, SHOWN_SET)}: '{part}' is not a table and cannot take "
+                             "sub-keys; expected a lever or a partner under it, e.g. USA.tariff_end_items.CAN=0")
         node = child
     below = node.get(path[-1])
     node[path[-1]] = _merge(below, value, append_tables=False) if isinstance(value, dict) and isinstance(
@@ -169,10 +201,10 @@ def _set_path(raw: dict, path: list[str], value, assignment: str) -> None:
 def _quarter(at, where: str) -> int:
     if isinstance(at, int) and not isinstance(at, bool):
         year, q = at, 1
-    elif isinstance(at, str) and (m := re.fullmatch(r"(\d{4})Q([1-4])", at)):
+    elif isinstance(at, str) and (m := re.fullmatch(r"([0-9]{4})Q([1-4])", at)):  # not \d: no other digits
         year, q = int(m.group(1)), int(m.group(2))
     else:
-        raise InputError(f"{where}: expected a year such as 2029 or a quarter such as \"2029Q1\", got {at!r}")
+        raise InputError(f"{where}: expected a year such as 2029 or a quarter such as \"2029Q1\", got {shown(at)}")
     t = (year - START_YEAR) * 4 + q - 1
     if not 0 <= t < MAX_YEARS * 4:
         raise InputError(f"{where}: {at} is outside the model's time; allowed: {START_YEAR}Q1 to "
@@ -182,14 +214,14 @@ def _quarter(at, where: str) -> int:
 
 def _table(value, where: str) -> dict:
     if not isinstance(value, dict):
-        raise InputError(f"{where}: expected a table, got {value!r}")
+        raise InputError(f"{where}: expected a table, got {shown(value)}")
     return value
 
 
 def _check_keys(table: dict, allowed, where: str) -> None:
     for key in table:
         if key not in allowed:
-            raise InputError(f"{where}: unknown key '{key}'; allowed: {', '.join(sorted(allowed))}")
+            raise InputError(f"{where}: unknown key {shown(key)}; allowed: {', '.join(sorted(allowed))}")
 
 
 def _shock(entry, where: str, notes: list[str]) -> Shock:
@@ -197,7 +229,7 @@ def _shock(entry, where: str, notes: list[str]) -> Shock:
     _check_keys(entry, {"kind", "at", "quarters", "countries", "sectors", "factor"}, where)
     kind = entry.get("kind")
     if not isinstance(kind, str) or kind not in SHOCK_KINDS:
-        raise InputError(f"{where}.kind: expected one of {', '.join(SHOCK_KINDS)}, got {kind!r}")
+        raise InputError(f"{where}.kind: expected one of {', '.join(SHOCK_KINDS)}, got {shown(kind)}")
     for key in ("at", "factor"):
         if key not in entry:
             raise InputError(f"{where}: missing '{key}'; expected kind, at and factor (quarters, countries and "
@@ -290,7 +322,7 @@ def _build(raw: dict, where: str, name_or_path: str, notes: list[str] | None = N
     description = raw.get("description", "")
     for key, value in (("name", name), ("description", description)):
         if not isinstance(value, str):
-            raise InputError(f"{where}: {key}: expected text, got {value!r}")
+            raise InputError(f"{where}: {key}: expected text, got {shown(value)}")
 
     alliance = _table(raw.get("alliance", {}), f"{where}: alliance")
     _check_keys(alliance, {"ntib_members"}, f"{where}: alliance")
@@ -309,7 +341,7 @@ def _build(raw: dict, where: str, name_or_path: str, notes: list[str] | None = N
     growth = np.zeros(N_COUNTRIES)
     for code, g in _table(budgets.get("growth", {}), f"{where}: budgets.growth").items():
         if code not in C:
-            raise InputError(f"{where}: budgets.growth: unknown country '{code}'; allowed: {', '.join(COUNTRIES)}")
+            raise InputError(f"{where}: budgets.growth: unknown country {shown(code)}; allowed: {', '.join(COUNTRIES)}")
         growth[C[code]] = number(g, -0.5, 1.0, f"{where}: budgets.growth.{code}")
 
     shocks_raw = raw.get("shocks", [])
