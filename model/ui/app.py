@@ -9,6 +9,7 @@ reproducible with `ntib run`.
 
 import math
 import numbers
+from typing import Any
 
 import solara
 from mesa.visualization import SolaraViz
@@ -51,7 +52,7 @@ class ExploreModel(NTIBModel):
                  firm_scale: float = DEFAULT_FIRM_SCALE, us_levers: bool = False, us_preference: float = 0.5,
                  tariff_level: float = 0.1, export_friction: float = 0.4, ntib_treatment: str = SCENARIO_VALUE,
                  adaptation: str = SCENARIO_VALUE) -> None:
-        sent = {"scenario_name": scenario_name, "seed": seed, "years": years, "firm_scale": firm_scale,
+        sent: dict[str, Any] = {"scenario_name": scenario_name, "seed": seed, "years": years, "firm_scale": firm_scale,
                 "us_levers": us_levers, "us_preference": us_preference, "tariff_level": tariff_level,
                 "export_friction": export_friction, "ntib_treatment": ntib_treatment, "adaptation": adaptation}
         self.refused = refusal(sent)
@@ -84,8 +85,8 @@ MODEL_PARAMS = {
 }
 
 
-DEFAULTS = {name: control["value"] if isinstance(control, dict) else control
-            for name, control in MODEL_PARAMS.items()}
+DEFAULTS: dict[str, Any] = {name: control["value"] if isinstance(control, dict) else control
+                            for name, control in MODEL_PARAMS.items()}
 
 
 def refusal(settings: dict[str, object]) -> str | None:
@@ -104,8 +105,8 @@ def refusal(settings: dict[str, object]) -> str | None:
             return f"{label} {shown(value)}; allowed: true or false"
         if kind in ("SliderInt", "SliderFloat"):
             whole = kind == "SliderInt"
-            number = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-            if not number or not control["min"] <= value <= control["max"] or (whole and value != int(value)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or not (
+                    control["min"] <= value <= control["max"]) or (whole and not float(value).is_integer()):
                 what = "a whole number" if whole else "a number"
                 return f"{label} {shown(value)}; allowed: {what} from {control['min']} to {control['max']}"
     return None
