@@ -39,6 +39,7 @@ from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, 
 from model.runs.experiment import Point, Sweep, common_seeds, run_sweep  # noqa: E402
 from model.runs.output import git_commit, write_atomically  # noqa: E402
 from model.simulation.model import DEFAULT_FIRM_SCALE, NTIBModel  # noqa: E402
+from model.ui.arguments import whole_numbers  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIO = "status_quo"
@@ -359,16 +360,11 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def int_list(text: str) -> list[int]:
-    """Parse a comma list of integers, such as '1000,10000'."""
-    return [int(part) for part in text.split(",")]
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Options, with --quick defaults filled in where an option was not given."""
     parser = OneLineParser(prog="ntib bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="sizes 1k and 10k only, 5 years, 20 sweep runs")
-    parser.add_argument("--sizes", type=int_list,
+    parser.add_argument("--sizes", type=whole_numbers,
                         help="comma list of target firm counts (default 1000,10000,100000)")
     parser.add_argument("--years", type=int, help="years per size and sweep run (default 20)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "performance.md",

@@ -47,6 +47,9 @@ def test_scenarios_lists_each_with_a_description():
     (("run", "--set", "USA.nonsense=1"), "unknown lever 'nonsense'"),
     (("run", "--set", "USA.content_min=7"), "out of range"),
     (("frobnicate",), "invalid choice"),
+    (("run", "--out", ""), "--out: expected a folder path, got ''"),
+    (("sweep", "x.toml", "--out", " "), "--out: expected a folder path"),
+    (("viz", "--host", "no-such-host.invalid", "--port", "1"), "expected an address of this machine"),
 ])
 def test_bad_input_gets_one_line_and_nonzero_exit(args, fragment):
     out = ntib(*args)

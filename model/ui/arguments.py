@@ -7,6 +7,7 @@ import argparse
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from model.common.errors import InputError
@@ -86,6 +87,25 @@ def host(text: str) -> str:
         if not re.fullmatch(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*", text):
             raise argparse.ArgumentTypeError(f"expected an IP address or host name, got {text!r}") from None
     return text
+
+
+def folder(text: str) -> Path:
+    """An --out folder: an empty path would mean the working directory, almost surely not what was meant."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a folder path, got {text!r}")
+    return Path(text)
+
+
+def whole_numbers(text: str) -> list[int]:
+    """A comma list of whole numbers, such as '1000,10000'."""
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, e.g. 1000,10000, got "
+                                         f"{text!r}") from None
+    if min(values) < 1:
+        raise argparse.ArgumentTypeError(f"{text}: expected whole numbers from 1, e.g. 1000,10000")
+    return values
 
 
 def scheduler(text: str) -> str:

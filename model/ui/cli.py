@@ -30,7 +30,7 @@ from model.common.errors import InputError, warn
 from model.common.quarters import MAX_YEARS
 from model.policy.scenario import load_scenario, scenario_names
 from model.simulation.model import DEFAULT_FIRM_SCALE, DEFAULT_SEED
-from model.ui.arguments import Parser, firm_scale, host, int_in, scheduler
+from model.ui.arguments import Parser, firm_scale, folder, host, int_in, scheduler
 
 PR_SET_PDEATHSIG = 1  # from linux/prctl.h
 NO_CDN = "http://127.0.0.1:9/"  # the discard port, where nothing answers: the CDN of a server with every file stored
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"share of the real firm population (default {DEFAULT_FIRM_SCALE}; 1 = about 124,000 firms)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a lever or parameter, e.g. USA.preference_margin=0.2 (repeatable)")
-    run.add_argument("--out", type=Path, help="folder for the time series, summary, manifest and figures")
+    run.add_argument("--out", type=folder, help="folder for the time series, summary, manifest and figures")
     run.add_argument("--force", action="store_true",
                      help="write into an --out folder that holds other files, beside them (never replacing one "
                           "this tool did not write)")
@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "and write its tables, figures and manifest")
     sweep.add_argument("study", type=Path,
                        help="the study file, e.g. a copy of experiments/studies/preference_sweep.toml")
-    sweep.add_argument("--out", type=Path, help="folder for tables, figures, manifest and run store (default "
+    sweep.add_argument("--out", type=folder, help="folder for tables, figures, manifest and run store (default "
                                                 "out/<study name>)")
     sweep.add_argument("--workers", type=int_in(1, 1024), default=min(2, os.cpu_count() or 1),
                        help="parallel runs (default: 2, or 1 on a one-core machine)")
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="status quo against full NTIB integration: table and figures")
     demo.add_argument("--seeds", type=int_in(1, 100), default=5, help="seeds per scenario (default 5)")
     demo.add_argument("--years", type=int_in(1, MAX_YEARS), default=20, help="run length in years (default 20)")
-    demo.add_argument("--out", type=Path, default=Path("out/demo"), help="folder for figures (default out/demo)")
+    demo.add_argument("--out", type=folder, default=Path("out/demo"), help="folder for figures (default out/demo)")
 
     viz = sub.add_parser("viz", help="serve the interactive page (scenario, levers, step and watch) in a browser")
     viz.add_argument("--host", type=host, default="127.0.0.1",
@@ -153,7 +153,9 @@ def cmd_viz(args: argparse.Namespace) -> int:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
             probe.bind((args.host, args.port))
     except OSError as exc:
-        raise InputError(f"cannot listen on {args.host} port {args.port}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot listen on {args.host} port {args.port}: {exc.strerror or exc}; expected an "
+                         "address of this machine (127.0.0.1 by default, 0.0.0.0 for every one) and a free port"
+                         ) from None
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else f"[{args.host}]" if ":" in args.host else args.host
     print(f"open http://{shown}:{args.port}  (Ctrl-C stops the server)", flush=True)
     if not _loopback(args.host):

@@ -26,7 +26,7 @@ from model.runs.experiment import PARAMETERS, Point, Results, Sweep, common_seed
 from model.runs.output import manifest, staged, writable_dir, write_json
 from model.runs.study_file import Study
 from model.simulation.model import DEFAULT_FIRM_SCALE
-from model.ui.arguments import Parser, firm_scale, int_in, scheduler
+from model.ui.arguments import Parser, firm_scale, folder, int_in, scheduler
 from model.ui.figures import headless
 
 
@@ -56,7 +56,7 @@ def run_flags(p: argparse.ArgumentParser, script: str, years: int = 20, master_s
     p.add_argument("--scheduler", type=scheduler, default=None,
                    help="run on a Dask cluster: tcp://HOST:PORT of its scheduler, or 'local' for one started "
                         "here on 127.0.0.1 with --workers workers (default: a local process pool)")
-    p.add_argument("--out", type=Path, default=Path("out") / Path(script).stem,
+    p.add_argument("--out", type=folder, default=Path("out") / Path(script).stem,
                    help=f"folder for figures, tables, manifest and the run store (default out/{Path(script).stem})")
     p.add_argument("--years", type=int_in(1, MAX_YEARS), default=years, help=f"run length in years (default {years})")
     p.add_argument("--firm-scale", type=firm_scale, default=DEFAULT_FIRM_SCALE,
