@@ -36,7 +36,8 @@ def test_a_folder_with_files_of_its_own_is_refused_and_left_as_it_was(tmp_path, 
     before = contents(out)
     status, err = ntib(capsys, "--out", str(out))
     assert status == 2 and len(err) == 1
-    assert err[0].startswith(f"ntib: error: --out {out} holds what ntib run did not write (notes.txt, summary.json)")
+    assert err[0].startswith(f"ntib run: error: --out {out} holds what ntib run did not write (notes.txt, "
+                             "summary.json)")
     assert "--force" in err[0]
     assert contents(out) == before and sorted(p.name for p in out.iterdir()) == ["notes.txt", "summary.json"]
 

@@ -329,6 +329,14 @@ def _dispatch(argv: list[str]) -> int:
     if argv[:1] == ["bench"]:
         return cmd_bench(argv[1:])
     args = build_parser().parse_args(argv)
+    try:
+        return _command(args)
+    except InputError as exc:  # one prefix for every error of a command, its flags' and its input's alike
+        exc.command = exc.command or f"ntib {args.command}"
+        raise
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command in ("run", "demo"):
         from model.ui.figures import headless
         headless()
