@@ -26,3 +26,13 @@ def test_one_row_has_no_width_and_no_row_is_nan():
     assert np.isnan(mean) and np.isnan(half)
     mean, half = mean_ci(np.zeros((0, 3)))
     assert np.isnan(mean).all() and np.isnan(half).all()
+
+
+def test_every_outcome_has_a_human_name_of_its_own():
+    """One table of names (model.ui.names) labels every outcome column: no two alike, none a column name."""
+    from model.runs.experiment import outcome_columns
+    from model.ui.names import outcome_label
+
+    labels = [outcome_label(column) for column in outcome_columns()]
+    assert len(set(labels)) == len(labels) and not any("_" in label or "." in label for label in labels)
+    assert outcome_label("flows.CAN.USA", unit=True) == "value bought, Canada from United States (US$bn over the run)"

@@ -12,6 +12,7 @@ import pandas as pd
 from model.metrics.statistics import mean_ci
 from model.runs.study_file import Study
 from model.ui.figures import save
+from model.ui.names import outcome_label
 
 MAX_PANELS = 8  # outcomes (rows) and factors (columns) drawn at most; the tables hold all of them
 DISCRETE = 25  # a factor with at most this many distinct values is drawn as means with intervals, not a cloud
@@ -42,7 +43,7 @@ def factor_effects(runs: pd.DataFrame, study: Study, path: Path) -> list[Path]:
             ax.grid(alpha=0.3)
             ax.tick_params(labelsize=7)
             if column == 0:
-                ax.set_ylabel(outcome, fontsize=8)
+                ax.set_ylabel(outcome_label(outcome), fontsize=8)
         axes[-1][column].set_xlabel(study.labels.get(factor.name, factor.name), fontsize=8)
     note = "" if len(study.outcomes) <= MAX_PANELS and len(study.factors) <= MAX_PANELS else \
         f" (first {MAX_PANELS} of each; the tables hold all)"
@@ -69,7 +70,8 @@ def sobol_figure(indices: pd.DataFrame, labels: dict[str, str], path: Path) -> l
             ax.barh(y + offset, table[index], 0.4, xerr=error, color=colour, capsize=2, label=name)
         ax.axvline(0, color="black", lw=0.6)
         ax.set_yticks(y, [labels.get(f, f) for f in factors], fontsize=7)
-        ax.set_title(outcome if indices["scenario"].nunique() == 1 else f"{outcome}\n{scenario}", fontsize=8)
+        title = outcome_label(outcome)
+        ax.set_title(title if indices["scenario"].nunique() == 1 else f"{title}\n{scenario}", fontsize=8)
         ax.set_xlabel("share of output variance", fontsize=7)
         ax.grid(axis="x", alpha=0.3)
     axes[0][0].invert_yaxis()
@@ -97,7 +99,8 @@ def morris_figure(indices: pd.DataFrame, labels: dict[str, str], path: Path) -> 
         for _, entry in table.nlargest(5, "mu_star").iterrows():
             ax.annotate(labels.get(entry["factor"], entry["factor"]), (entry["mu_star"], entry["sigma"]),
                         fontsize=7, xytext=(4, 2), textcoords="offset points")
-        ax.set_title(outcome if indices["scenario"].nunique() == 1 else f"{outcome}\n{scenario}", fontsize=8)
+        title = outcome_label(outcome)
+        ax.set_title(title if indices["scenario"].nunique() == 1 else f"{title}\n{scenario}", fontsize=8)
         ax.set_xlabel("μ* (per full factor range)", fontsize=7)
         ax.set_ylabel("σ of the effects", fontsize=7)
         ax.set_xlim(left=0)
