@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import re
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -204,3 +205,28 @@ def test_a_replicate_keeps_the_draws_and_changes_the_seeds():
                       draw_seed=7)
     assert replicate.draws() == sweep.draws() and replicate.seeds != sweep.seeds
     assert {t.key for t in experiment.plan(replicate)}.isdisjoint(t.key for t in experiment.plan(sweep))
+
+
+@pytest.mark.parametrize(("change", "fragment"), [
+    ({"years": 0}, "t: years: 0 is out of range; allowed: 1 to 100"),
+    ({"years": "2"}, "t: years: expected a whole number from 1 to 100, got '2'"),
+    ({"seeds": ()}, "t: seeds: expected at least one seed"),
+    ({"firm_scale": -1}, "t: firm_scale: expected a number above 0 up to 2.0"),
+    ({"points": ()}, "t: points: expected at least one Point"),
+])
+def test_the_engine_validates_a_sweep_as_the_cli_does(change, fragment):
+    """From Python too, a bad design is one InputError before any run (it was accepted, and every run failed)."""
+    design = {"name": "t", "points": SWEEP.points[:1], "seeds": SWEEP.seeds[:1], "master_seed": 7, "years": 2}
+    with pytest.raises(InputError, match=re.escape(fragment)):
+        Sweep(**{**design, **change})
+
+
+@pytest.mark.parametrize(("options", "fragment"), [
+    ({"workers": 0}, "workers: 0 is out of range; allowed: 1 to 4096"),
+    ({"workers": "2"}, "workers: expected a whole number"), ({"chunk": 0}, "chunk: 0 is out of range"),
+    ({"scheduler": 5}, "scheduler: expected tcp://HOST:PORT"),
+])
+def test_run_sweep_validates_its_options(tmp_path, options, fragment):
+    with pytest.raises(InputError, match=re.escape(fragment)):
+        run_sweep(SWEEP, tmp_path / "store", progress=False, **options)
+    assert not (tmp_path / "store").exists()

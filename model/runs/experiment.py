@@ -35,12 +35,14 @@ from tqdm import tqdm
 
 from model.common.countries import COUNTRIES, pair_key
 from model.common.errors import InputError
+from model.common.quarters import MAX_YEARS
+from model.common.validation import share_of_population, shown, whole_number
 from model.policy.posterior import posterior
 from model.policy.scenario import ScenarioSpec, load_scenario
 from model.runs.output import git_commit
 from model.runs.single import run_one
 from model.runs.store import ResultStore
-from model.simulation.model import DEFAULT_FIRM_SCALE
+from model.simulation.model import DEFAULT_FIRM_SCALE, MAX_FIRM_SCALE
 
 PRODUCERS = tuple(c for c in COUNTRIES if c != "ROW")
 PARAMETERS = ("default", "posterior")  # where a sweep's behavioural parameters come from
@@ -79,8 +81,20 @@ class Sweep:
     draw_seed: int | None = None  # the posterior draws' master seed, if not master_seed (a replicate's seeds differ)
 
     def __post_init__(self) -> None:
+        """The checks NTIBModel and the CLI make, made once for the whole design, so a bad argument from Python
+        is one InputError before any run, not a failure of every run."""
         if self.parameters not in PARAMETERS:
             raise InputError(f"parameters {self.parameters!r}: expected one of {', '.join(PARAMETERS)}")
+        if not isinstance(self.name, str) or not self.name:
+            raise InputError(f"sweep name: expected a non-empty text, got {shown(self.name)}")
+        if not self.points or not all(isinstance(point, Point) for point in self.points):
+            raise InputError(f"{self.name}: points: expected at least one Point, got {shown(self.points)}")
+        if not self.seeds:
+            raise InputError(f"{self.name}: seeds: expected at least one seed")
+        for seed in (*self.seeds, self.master_seed):
+            whole_number(seed, 0, 2**63 - 1, f"{self.name}: seed")
+        whole_number(self.years, 1, MAX_YEARS, f"{self.name}: years")
+        share_of_population(self.firm_scale, MAX_FIRM_SCALE, f"{self.name}: firm_scale")
 
     def draws(self) -> list[tuple[str, ...]]:
         """The parameter overrides of run i (same seed index) of every point: none, or posterior draw i of the
@@ -291,6 +305,11 @@ def run_sweep(sweep: Sweep, store_dir: Path, workers: int = 1, scheduler: str | 
               progress: bool = True) -> Outcome:
     """Run every run of `sweep` not yet in the store at `store_dir`; results are committed in chunks of
     `chunk` runs (or every 30 s), so memory stays flat and a kill loses at most one chunk of work."""
+    whole_number(workers, 1, 4096, "workers")
+    whole_number(chunk, 1, 10**6, "chunk")
+    if scheduler is not None and not isinstance(scheduler, str):
+        raise InputError(f"scheduler: expected tcp://HOST:PORT of a Dask scheduler, 'local' or None, got "
+                         f"{shown(scheduler)}")
     tasks = plan(sweep)
     new_store = not store_dir.exists()
     try:
