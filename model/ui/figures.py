@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from model.common.countries import COUNTRIES, PRODUCERS
 from model.metrics.statistics import mean_ci
+from model.ui.names import COUNTRY_NAMES
 from model.ui.style import COLOURS
 
 
@@ -42,9 +44,10 @@ def band(ax: Axes, frame: pd.DataFrame, column: str, x: str = "year", label: str
     return line
 
 
-def save(fig, path: Path) -> list[Path]:
-    """Write a figure as PNG and SVG beside each other and close it."""
-    fig.tight_layout()
+def save(fig, path: Path, rect: tuple[float, float, float, float] = (0, 0, 1, 1)) -> list[Path]:
+    """Write a figure as PNG and SVG beside each other and close it; `rect` is the part the axes may fill (room
+    for a legend below them)."""
+    fig.tight_layout(rect=rect)
     out = [path.with_suffix(".png"), path.with_suffix(".svg")]
     for p in out:
         fig.savefig(p, dpi=130)
@@ -58,6 +61,7 @@ def integration_over_time(ts: pd.DataFrame, path: Path) -> list[Path]:
     for name, group in ts.groupby("scenario", sort=False):
         band(ax, group, "integration_index", label=name, scale=100)
     ax.set_xlabel("year")
+    whole_years(ax)
     ax.set_ylabel("integration index (% of Five Eyes procurement\nawarded to another Five Eyes country)")
     ax.set_title("Integration of the Five Eyes defence industrial base")
     ax.legend(frameon=False)
@@ -65,21 +69,48 @@ def integration_over_time(ts: pd.DataFrame, path: Path) -> list[Path]:
     return save(fig, path)
 
 
+def whole_years(ax: Axes) -> None:
+    """Year ticks on whole years (never 2027.5)."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+
+
+SCENARIO_STYLES = ("-", "--", ":")  # a panel shows at most three scenarios; more get panels of their own
+
+
 def by_country_over_time(ts: pd.DataFrame, prefix: str, ylabel: str, title: str, path: Path) -> list[Path]:
-    """One panel per scenario, a line with a 95 % band per country, for columns '<prefix>.<ISO3>'."""
+    """Small multiples for columns '<prefix>.<ISO3>': a panel per country (in its colour), a line and 95 % band
+    per scenario in it, so no panel stacks six bands; with more than three scenarios, a row of panels each."""
     scenarios = list(dict.fromkeys(ts["scenario"]))
-    fig, axes = plt.subplots(1, len(scenarios), figsize=(5 * len(scenarios), 4), sharey=True, squeeze=False)
-    for ax, name in zip(axes[0], scenarios):
-        group = ts[ts["scenario"] == name]
-        for c in PRODUCERS:
-            if f"{prefix}.{c}" in group and group[f"{prefix}.{c}"].notna().any():
-                band(ax, group, f"{prefix}.{c}", label=c, colour=COLOURS[c])
-        ax.set_title(name)
-        ax.set_xlabel("year")
+    countries = [c for c in PRODUCERS if f"{prefix}.{c}" in ts and ts[f"{prefix}.{c}"].notna().any()]
+    together = len(scenarios) <= len(SCENARIO_STYLES)
+    if together:  # countries in rows of three, every scenario in each
+        columns = min(3, len(countries))
+        panels = [(scenarios, c) for c in countries]
+        shape = (-(-len(countries) // columns), columns)
+    else:  # a row per scenario, a column per country
+        panels = [([name], c) for name in scenarios for c in countries]
+        shape = (len(scenarios), len(countries))
+    fig, axes = plt.subplots(*shape, figsize=(3.2 * shape[1] + 0.6, 2.6 * shape[0] + 0.9), sharex=True,
+                             sharey=True, squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, (names, c) in zip(axes.flat, panels):
+        for name, style in zip(names, SCENARIO_STYLES):
+            band(ax, ts[ts["scenario"] == name], f"{prefix}.{c}", label=name, colour=COLOURS[c], style=style)
+        ax.set_title(COUNTRY_NAMES[c] if together else f"{COUNTRY_NAMES[c]}, {names[0]}", fontsize=9)
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel(ylabel)
-    axes[0][-1].legend(frameon=False, fontsize=8)
+        whole_years(ax)
+        ax.tick_params(labelsize=8, labelbottom=True)
+    for row in axes:
+        row[0].set_ylabel(ylabel, fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel("year", fontsize=8)
     fig.suptitle(title)
+    if together and len(scenarios) > 1:
+        handles = [Line2D([], [], color="black", ls=style, label=name)
+                   for name, style in zip(scenarios, SCENARIO_STYLES)]
+        fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=8)
+        return save(fig, path, rect=(0, 0.06, 1, 1))
     return save(fig, path)
 
 
