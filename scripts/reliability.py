@@ -157,6 +157,13 @@ def coverage(seen: list[Case]) -> str:
             f"{len(fields(Params))}.")
 
 
+def falsified(exc: BaseException) -> str:
+    """The last line of the (first) error a property test raised, inside an exception group too."""
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    return "".join(traceback.format_exception_only(exc)).strip().splitlines()[-1]
+
+
 def property_test(args: argparse.Namespace) -> Result:
     """CI's invariant property test itself: its inner test under its settings, so the derandomized examples
     are CI's (a prefix or extension of them when --examples differs), counted as they run."""
@@ -177,8 +184,8 @@ def property_test(args: argparse.Namespace) -> Result:
     failure = ""
     try:
         prop()
-    except Exception:
-        failure = traceback.format_exc(limit=1).strip().splitlines()[-1]
+    except Exception as exc:
+        failure = falsified(exc)
     body = [f"{len(seen)} drawn scenarios (hypothesis, derandomized: CI's examples; "
             f"`NTIB_HYPOTHESIS_EXAMPLES=N pytest tests/test_invariants.py` explores new ones), "
             f"{quarters[0]:,} quarters run, every invariant checked after every quarter. Each scenario extends "
@@ -217,10 +224,10 @@ def full_ranges(args: argparse.Namespace) -> Result:
     failure = ""
     try:
         prop()
-    except Exception:
-        failure = traceback.format_exc(limit=1).strip().splitlines()[-1]
+    except Exception as exc:
+        failure = falsified(exc)
     body = [f"{len(seen)} drawn scenarios of 2 to 100 years (CI runs the first {test_invariants.CI_LONG_EXAMPLES}; "
-            "`NTIB_LONG_EXAMPLES=N` in the test, `--long-examples N` here), {quarters[0]:,} quarters, every "
+            f"`NTIB_LONG_EXAMPLES=N` in the test, `--long-examples N` here), {quarters[0]:,} quarters, every "
             "invariant after every quarter. As the scenarios above, but the speed-bound parameters are drawn over "
             "their whole range and firm scales down to 1e-6 (only the real primes remain). Largest firm table: "
             f"{rows[0]:,} rows, at most {100 * limit_share[0]:.0f} % of its run's row limit; longest run "

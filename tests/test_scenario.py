@@ -216,6 +216,16 @@ def test_set_on_a_table_merges_key_by_key_and_on_a_list_replaces():
     assert load_scenario("status_quo", ["USA.schedule=[]"]).schedules["USA"] == []
 
 
+def test_an_adaptation_is_replaced_whole_by_extends_and_by_set(tmp_path):
+    """A mode's settings are not another mode's: a reciprocal adaptation with a response, set to industrial, must
+    not keep the response (found by the full-range property test once --set merged tables)."""
+    reciprocal = 'CAN.adaptation={ mode = "reciprocal", response = 0.3, probability = 0.5 }'
+    spec = load_scenario("america_first", [reciprocal, 'CAN.adaptation={ mode = "industrial" }'])
+    assert spec.policies["CAN"].adaptation.mode == "industrial"
+    (tmp_path / "top.toml").write_text('extends = "america_first"\n[CAN]\nadaptation = { mode = "industrial" }\n')
+    assert load_scenario(str(tmp_path / "top.toml")).policies["CAN"].adaptation.mode == "industrial"
+
+
 def test_a_fractional_adaptation_lag_is_refused():
     with pytest.raises(InputError, match=r"CAN.adaptation.lag: 2.5 is not a whole number of quarters; allowed"):
         load_scenario("status_quo", ['CAN.adaptation={ mode = "reciprocal", lag = 2.5 }'])

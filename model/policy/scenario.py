@@ -97,6 +97,12 @@ def _is_tables(value: object) -> TypeGuard[list[dict]]:
     return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
 
 
+def _whole(key: str) -> bool:
+    """A table that is one value, replaced whole: an adaptation (a mode and its settings; the settings of one
+    mode are not the next one's)."""
+    return key in LEVERS and LEVERS[key].kind == "adaptation"
+
+
 def _merge(base: dict, top: dict, append_tables: bool = True) -> dict:
     """`top` over `base`: tables merge key by key and other values replace, except that arrays of tables
     (schedules, shocks) are appended to the base's when `append_tables` (as `extends` merges; --set replaces
@@ -104,7 +110,7 @@ def _merge(base: dict, top: dict, append_tables: bool = True) -> dict:
     out = dict(base)
     for key, value in top.items():
         below = out.get(key)
-        if isinstance(value, dict) and isinstance(below, dict):
+        if isinstance(value, dict) and isinstance(below, dict) and not _whole(key):
             out[key] = _merge(below, value, append_tables)
         elif append_tables and _is_tables(value) and _is_tables(below):
             out[key] = [*below, *value]
@@ -195,7 +201,7 @@ def _set_path(raw: dict, path: list[str], value, assignment: str) -> None:
         node = child
     below = node.get(path[-1])
     node[path[-1]] = _merge(below, value, append_tables=False) if isinstance(value, dict) and isinstance(
-        below, dict) else value  # a table merges key by key into the one there, as in a file that extends
+        below, dict) and not _whole(path[-1]) else value  # a table merges key by key, as in a file that extends
 
 
 def _quarter(at, where: str) -> int:
