@@ -98,6 +98,8 @@ FIXED = [
      "found'; no size limit (a 1 MB table header took 254 s to parse); a UTF-8 BOM read as bad syntax; digits "
      "of other scripts accepted as years; a --set value with a newline silently cut", "bad-input generator II",
      "c98206c"),
+    ("Once --set merged tables, --set EUR.adaptation={ mode = \"industrial\" } over a reciprocal adaptation kept its "
+     "probability and was refused; an adaptation is now replaced whole", "full-range property runs (200)", "a2b64be"),
     ("The page built whatever the browser sent: any server-side .toml path as the scenario, a firm scale past the "
      "slider", "reported", "6cc70d7"),
 ]
