@@ -19,7 +19,7 @@ import pandas as pd
 from model.common.countries import ALLIES
 from model.metrics.statistics import ci_columns, mean_ci
 from model.runs.study_file import load_study
-from model.ui.figures import band, flows_heatmap, save, year_of
+from model.ui.figures import INTEGRATION_LABEL, flows_heatmap, save, scenarios_over_time, year_of
 from model.ui.study import (
     Headline,
     flows_matrix,
@@ -80,10 +80,11 @@ def run(args: argparse.Namespace) -> None:
     spread = spread_of(args)
     with report(args, design, res, effect) as out:
         key_outcomes(runs, names, spread, out)
-        over_time(ts, names, spread, "integration_index", 100, "integration index (% of Five Eyes\nprocurement to "
-                  "another Five Eyes country)", "Integration over time, by scenario", out / "integration_over_time")
-        over_time(ts, names, spread, "foreign_share.USA", 100, "US foreign share (% of US end-item\nprocurement, "
-                  "four-quarter window)", "US purchases from foreign primes", out / "us_foreign_share")
+        scenarios_over_time(ts, names, "integration_index", 100, INTEGRATION_LABEL,
+                            f"Integration over time, by scenario, over {spread}", out / "integration_over_time")
+        scenarios_over_time(ts, names, "foreign_share.USA", 100, "US foreign share (% of US end-item\nprocurement, "
+                            "four-quarter window)", f"US purchases from foreign primes, over {spread}",
+                            out / "us_foreign_share")
         flows_heatmap({n: flows_matrix(runs[runs["scenario"] == n]) for n in names}, args.years,
                       out / "flows_heatmap")
         write_table(table, out, "scenario_outcomes", "Outcomes by scenario",
@@ -106,19 +107,6 @@ def key_outcomes(runs: pd.DataFrame, names: list[str], spread: str, out) -> None
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"Key outcomes by scenario (mean and 95 % interval over {spread})")
     save(fig, out / "key_outcomes")
-
-
-def over_time(ts: pd.DataFrame, names: list[str], spread: str, column: str, scale: float, ylabel: str, title: str,
-              path) -> None:
-    fig, ax = plt.subplots(figsize=(9, 5))
-    for n in names:
-        band(ax, ts[ts["scenario"] == n], column, label=n, scale=scale, alpha=0.15)
-    ax.set_xlabel("year")
-    ax.set_ylabel(ylabel)
-    ax.set_title(f"{title} (mean, 95 % band over {spread})")
-    ax.legend(frameon=False, fontsize=8, ncol=2)
-    ax.grid(alpha=0.3)
-    save(fig, path)
 
 
 if __name__ == "__main__":

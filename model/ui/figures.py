@@ -21,6 +21,10 @@ from model.metrics.statistics import mean_ci
 from model.ui.names import COUNTRY_NAMES
 from model.ui.style import COLOURS
 
+BLUE, GOLD, GREY = "#1f4e9c", "#f2a900", "#999999"
+SCENARIO_STYLES = ("-", "--", ":")  # a panel shows at most three scenarios; more get panels of their own
+INTEGRATION_LABEL = "integration index (% of Five Eyes procurement\nawarded to another Five Eyes country)"
+
 
 def headless() -> None:
     """Draw off-screen: commands write files and must not need a display."""
@@ -56,13 +60,18 @@ def save(fig, path: Path, rect: tuple[float, float, float, float] = (0, 0, 1, 1)
 
 
 def integration_over_time(ts: pd.DataFrame, path: Path) -> list[Path]:
-    """Integration index (four-quarter window) per scenario, mean and 95 % band over seeds."""
+    """Integration index (four-quarter window) per scenario, mean and 95 % band over seeds: in one panel for up to
+    three scenarios, as small multiples for more."""
+    names = list(dict.fromkeys(ts["scenario"]))
+    if len(names) > len(SCENARIO_STYLES):
+        return scenarios_over_time(ts, names, "integration_index", 100, INTEGRATION_LABEL,
+                                   "Integration of the Five Eyes defence industrial base", path)
     fig, ax = plt.subplots(figsize=(7, 4))
     for name, group in ts.groupby("scenario", sort=False):
         band(ax, group, "integration_index", label=name, scale=100)
     ax.set_xlabel("year")
     whole_years(ax)
-    ax.set_ylabel("integration index (% of Five Eyes procurement\nawarded to another Five Eyes country)")
+    ax.set_ylabel(INTEGRATION_LABEL)
     ax.set_title("Integration of the Five Eyes defence industrial base")
     ax.legend(frameon=False)
     ax.grid(alpha=0.3)
@@ -74,7 +83,32 @@ def whole_years(ax: Axes) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
 
 
-SCENARIO_STYLES = ("-", "--", ":")  # a panel shows at most three scenarios; more get panels of their own
+def scenarios_over_time(ts: pd.DataFrame, names: list[str], column: str, scale: float, ylabel: str, title: str,
+                        path: Path, reference: str = "status_quo") -> list[Path]:
+    """One column over time for many scenarios as small multiples: a panel per scenario with its mean and 95 %
+    band, the `reference` scenario's mean in grey behind it (if it is among them), shared axes."""
+    columns = min(4, len(names))
+    rows = -(-len(names) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns + 0.6, 2.7 * rows + 0.8), sharex=True,
+                             sharey=True, squeeze=False)
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    base = ts[ts["scenario"] == reference] if reference in names else None
+    for ax, name in zip(axes.flat, names):
+        if base is not None and name != reference:
+            band(ax, base, column, colour=GREY, scale=scale, alpha=0.0, lw=1)
+        band(ax, ts[ts["scenario"] == name], column, colour=BLUE, scale=scale)
+        ax.set_title(name, fontsize=9)
+        ax.grid(alpha=0.3)
+        whole_years(ax)
+        ax.tick_params(labelsize=8, labelbottom=True)
+    for row in axes:
+        row[0].set_ylabel(ylabel, fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel("year", fontsize=8)
+    note = f"; grey: {reference}" if base is not None else ""
+    fig.suptitle(f"{title} (mean and 95 % band{note})")
+    return save(fig, path)
 
 
 def by_country_over_time(ts: pd.DataFrame, prefix: str, ylabel: str, title: str, path: Path) -> list[Path]:

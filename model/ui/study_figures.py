@@ -11,12 +11,11 @@ import pandas as pd
 
 from model.metrics.statistics import mean_ci
 from model.runs.study_file import Study
-from model.ui.figures import save
+from model.ui.figures import BLUE, GOLD, GREY, save
 from model.ui.names import outcome_label
 
 MAX_PANELS = 8  # outcomes (rows) and factors (columns) drawn at most; the tables hold all of them
 DISCRETE = 25  # a factor with at most this many distinct values is drawn as means with intervals, not a cloud
-BLUE, GOLD, GREY = "#1f4e9c", "#f2a900", "#999999"
 
 
 def factor_effects(runs: pd.DataFrame, study: Study, path: Path) -> list[Path]:
