@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo assets test lint calibration validation reliability experiments clean
+.PHONY: demo assets test lint calibration validation reliability screenshots experiments clean
 
 $(STAMP): pyproject.toml
 	@PYTHON=$$(scripts/find-python.sh) || exit 1; \
@@ -38,6 +38,10 @@ validation: $(STAMP)
 
 reliability: $(STAMP)
 	$(PY) scripts/reliability.py --out docs/reliability.md
+
+# the README's pictures of the page (1600 px, 1024 px, dark) and its step + redraw time; needs /usr/bin/chromium
+screenshots: $(STAMP)
+	$(PY) scripts/screenshots.py
 
 EXPERIMENTS := scenarios preference_sweep barriers_heatmap sensitivity surge reciprocity discovery robust
 
