@@ -4,6 +4,8 @@ Step and Reset driven through Solara's test renderer. The browser test is tests/
 import contextlib
 import inspect
 import io
+import json
+import shlex
 import socket
 import subprocess
 import sys
@@ -22,8 +24,9 @@ from mesa.visualization.utils import force_update
 
 from model import NTIBModel
 from model.common.countries import COUNTRIES
-from model.metrics.outcomes import codev_pairs
+from model.metrics.outcomes import codev_pairs, run_summary
 from model.policy.knobs import adaptation_overrides, knob_overrides
+from model.ui import cli
 from model.ui.app import DEFAULTS, MODEL_PARAMS, ExploreModel, Page, lever_overrides, refusal
 from model.ui.viz import (
     CHARTS,
@@ -40,6 +43,7 @@ from model.ui.viz import (
     NetworkPanel,
     TimeSeriesChart,
     TimeSeriesPanel,
+    run_command,
     status_line,
     window_flows,
 )
@@ -222,8 +226,8 @@ def test_panel_redraws_after_a_step_and_only_then(panel):
 def test_network_panel_status_line():
     m = stepped(3)
     _, rc = solara.render(NetworkPanel(m), handle_error=False)
-    text = rc.find(v.Html, tag="span").widget.children[0]
-    assert text == status_line(m)
+    text, command = (w.children[0] for w in rc.find(v.Html, tag="span").widgets)
+    assert text == status_line(m) and command == run_command(m)
     assert text.startswith("status_quo · seed 1 · 2025Q3, step 3 of 80 · integration index, last four quarters ")
     assert status_line(NTIBModel(seed=1, years=20)).split(" · ")[3] == "integration index, last four quarters n/a"
 
@@ -398,3 +402,13 @@ def test_every_value_the_controls_can_give_is_accepted():
             choices = control.get("values") or [control.get("min", False), control.get("max", True)]
             for choice in choices:
                 assert refusal({**DEFAULTS, name: choice}) is None, (name, choice)
+
+
+def test_the_command_shown_runs_the_page_model(capsys):
+    """The page shows the `ntib run` command of its model; run, it gives the same summary as the model itself."""
+    model = ExploreModel(seed=3, us_levers=True, us_preference=0.3, adaptation="reciprocal")
+    command = run_command(model)
+    assert command.startswith("ntib run --scenario status_quo --seed 3 --years 20 --firm-scale 0.012 --set ")
+    capsys.readouterr()
+    assert cli.main([*shlex.split(command)[1:], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(run_summary(model.run())))

@@ -9,6 +9,7 @@ benchmarks/viz_step.py use them directly.
 
 from __future__ import annotations
 
+import shlex
 from typing import ClassVar, override
 
 import numpy as np
@@ -58,6 +59,14 @@ def status_line(m: NTIBModel) -> str:
     return (f"{m.spec.name} · seed {m.seed} · {when(m)}, step {m.steps} of {4 * m.years} · integration index, "
             f"last four quarters {integration} · {int(m.firms.active.sum()):,} sampled firms · "
             f"{codev_active(m):,} joint programmes")
+
+
+def run_command(m: NTIBModel) -> str:
+    """The `ntib run` command that runs this page's model (same scenario, seed, length, scale and levers), to
+    copy into a terminal or a script: what the page shows can be reproduced and swept."""
+    words = ["ntib run", f"--scenario {m.spec.name}", f"--seed {m.seed}", f"--years {m.years}",
+             f"--firm-scale {m.firm_scale:g}", *(f"--set {shlex.quote(o)}" for o in getattr(m, "overrides", ()))]
+    return " ".join(words)
 
 
 def _data_artists(ax: Axes) -> list:
@@ -277,6 +286,8 @@ def NetworkPanel(model: NTIBModel) -> None:
             solara.Text(f"Refused: {refused}. The page's defaults were loaded.",
                         style={"font-size": "0.85em", "color": "#b00020"})
         solara.Text(status_line(model), style={"font-size": "0.85em"})
+        solara.Text(run_command(model), style={"font-size": "0.75em", "font-family": "monospace",
+                                               "user-select": "all"})  # one click selects it for copying
         _show(model, NetworkChart)
 
 
