@@ -15,6 +15,7 @@ from pathlib import Path
 import ipyvuetify as v
 import ipywidgets
 import numpy as np
+import pandas as pd
 import pytest
 import solara
 from matplotlib.figure import Figure
@@ -45,6 +46,8 @@ from model.ui.viz import (
     TimeSeriesPanel,
     run_command,
     status_line,
+    summary_csv,
+    timeseries_csv,
     window_flows,
 )
 
@@ -412,3 +415,15 @@ def test_the_command_shown_runs_the_page_model(capsys):
     capsys.readouterr()
     assert cli.main([*shlex.split(command)[1:], "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(run_summary(model.run())))
+
+
+def test_the_page_downloads_what_ntib_run_writes(tmp_path):
+    """Once the page's model has run to the end, its time-series download is ntib run's timeseries.csv for the
+    same settings, byte for byte, and its summary download is one numeric row of the same run."""
+    model = ExploreModel(seed=2).run()
+    assert cli.main([*shlex.split(run_command(model))[1:], "--out", str(tmp_path / "out")]) == 0
+    assert timeseries_csv(model) == (tmp_path / "out" / "timeseries.csv").read_text()
+    summary = pd.read_csv(io.StringIO(summary_csv(model)))
+    written = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert len(summary) == 1 and summary["integration_index"].iloc[0] == written["integration_index"]
+    assert summary.drop(columns=["scenario", "start", "end"]).dtypes.map(lambda t: t.kind in "if").all()

@@ -13,6 +13,7 @@ import shlex
 from typing import ClassVar, override
 
 import numpy as np
+import pandas as pd
 import solara
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
@@ -24,7 +25,8 @@ from mesa.visualization.utils import update_counter
 
 from model.common.countries import COUNTRIES, PRIME, PRODUCERS, C
 from model.common.quarters import START_YEAR, quarter_label
-from model.metrics.outcomes import codev_active, codev_pairs, integration_index
+from model.metrics.outcomes import codev_active, codev_pairs, integration_index, run_summary
+from model.runs.experiment import flatten
 from model.simulation.model import NTIBModel
 from model.ui.figures import year_of
 from model.ui.style import COLOURS
@@ -67,6 +69,16 @@ def run_command(m: NTIBModel) -> str:
     words = ["ntib run", f"--scenario {m.spec.name}", f"--seed {m.seed}", f"--years {m.years}",
              f"--firm-scale {m.firm_scale:g}", *(f"--set {shlex.quote(o)}" for o in getattr(m, "overrides", ()))]
     return " ".join(words)
+
+
+def timeseries_csv(m: NTIBModel) -> str:
+    """The quarters run so far, as `ntib run --out` writes timeseries.csv (equal to it once the run has ended)."""
+    return m.timeseries().to_csv(index=False)
+
+
+def summary_csv(m: NTIBModel) -> str:
+    """The run so far as one numeric row, the columns of a sweep's runs table (model.runs.experiment.flatten)."""
+    return pd.DataFrame([flatten(run_summary(m))]).to_csv(index=False)
 
 
 def _data_artists(ax: Axes) -> list:
@@ -288,6 +300,12 @@ def NetworkPanel(model: NTIBModel) -> None:
         solara.Text(status_line(model), style={"font-size": "0.85em"})
         solara.Text(run_command(model), style={"font-size": "0.75em", "font-family": "monospace",
                                                "user-select": "all"})  # one click selects it for copying
+        stem = f"{model.spec.name}-seed{model.seed}-{when(model)}"
+        with solara.Row():
+            solara.FileDownload(lambda: timeseries_csv(model), filename=f"{stem}-timeseries.csv",
+                                label="time series (CSV)", mime_type="text/csv")
+            solara.FileDownload(lambda: summary_csv(model), filename=f"{stem}-summary.csv", label="summary (CSV)",
+                                mime_type="text/csv")
         _show(model, NetworkChart)
 
 
