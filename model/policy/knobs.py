@@ -28,7 +28,7 @@ class Knob:
 
 def _friction(x: float) -> list[str]:
     """0: every US export to an ally is licence-free; 1: every one needs a licence at the 60-day target. Set
-    per ally, because a table `--set` replaces the whole table: the scenario's delays toward EUR and ROW stay."""
+    per ally, so the scenario's delays toward EUR and ROW stay."""
     return [f"USA.{lever}.{code}={value:.6g}" for lever, value in (("exempt", 1.0 - x), ("licence_days", ITAR_DAYS * x))
             for code in ALLIES]
 
