@@ -163,7 +163,7 @@ def falsified(exc: BaseException) -> str:
     """The last line of the (first) error a property test raised, inside an exception group too."""
     while isinstance(exc, BaseExceptionGroup):
         exc = exc.exceptions[0]
-    return "".join(traceback.format_exception_only(exc)).strip().splitlines()[-1]
+    return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"  # not hypothesis's notes after it
 
 
 def property_test(args: argparse.Namespace) -> Result:

@@ -110,3 +110,19 @@ def test_money_is_conserved_with_dear_european_components_and_extreme_costs(year
     led = model.ledger
     assert model.params.fixed_cost == 0.5 and model.steps == 4 * years
     assert led.firm_received > 0 and led.tariff_revenue < led.gov_paid
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_contract_with_almost_no_component_bill_raises_no_overflow_warning() -> None:
+    """Found by the full-range property test: the share of a contract's component payments that moves between
+    countries divided the receipt by a bill of almost nothing and overflowed (a numpy RuntimeWarning)."""
+    doc = {"name": "tiny_bills", "extends": "status_quo", "alliance": {"ntib_members": ["USA", "GBR", "CAN"]},
+           "budgets": {"growth": {"ROW": 0.0, "AUS": 0.4419637284933291, "USA": 0.9477873226980384, "EUR": 0,
+                                  "GBR": 1.0}},
+           "params": {"capacity_decay": 8.87981904634125e-309, "licence_cost_per_day": 0.007628377646916793}}
+    overrides = ("NZL.codev_support=7.552147269662836e-95",
+                 'NZL.adaptation={ threshold = 4.553246457543577, lag = 27, probability = 0, response = 0, mode = '
+                 '"reciprocal", max_tariff = 0 }', "ROW.tariff_components=1.407665620259482", "params.codev_gain=1.0",
+                 "params.capacity_decay=0")
+    model = run_checked(Case(doc, overrides, 100, 497, 1e-05))
+    assert model.steps == 400

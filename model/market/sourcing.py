@@ -234,7 +234,7 @@ def _book_lots(firms: FirmTable, ledger: Ledger, awards: Awards, segments: Segme
     # country's revenue too. Never more than the prime received moves: components that cost it more than
     # the contract paid are its loss, not value the buyer bought abroad.
     spent = np.bincount(a_idx, paid, minlength=n_awards)
-    scale = np.minimum(1.0, awards.receipt / np.maximum(spent, 1e-300))[a_idx]
+    scale = np.divide(awards.receipt, spent, out=np.ones(n_awards), where=spent > awards.receipt)[a_idx]  # <= 1
     np.add.at(ledger.q_components, (pc[a_idx], country), net + licensing)  # customs value
     np.add.at(ledger.q_flows, (buyer[a_idx], country), net * scale)
     np.subtract.at(ledger.q_flows, (buyer[a_idx], pc[a_idx]), paid * scale)
