@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 import tomllib
-import traceback
 import warnings
 import xml.etree.ElementTree as ET
 from collections import Counter
