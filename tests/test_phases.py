@@ -1480,6 +1480,15 @@ def test_no_entry_without_a_profitable_group():
     assert firms.n == 100
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_group_with_almost_no_revenue_raises_no_overflow_warning():
+    """Found by the full-range property test: profit / revenue overflowed for a revenue of 1e-310 (a numpy
+    RuntimeWarning on the user's terminal); such a group's margin is infinite, and it attracts entrants."""
+    params = pinned(entry_rate=0.05, entry_margin=0.1)
+    firms = table(*[{"country": "GBR", "tier": SUPPLIER, "revenue_ema": 1e-310, "profit_ema": 1e10}] * 100)
+    assert len(entrants(firms, params, 0, np.random.default_rng(0), PopulationLimits.of(firms, params, 80))) > 0
+
+
 def test_entry_stops_at_the_group_limit_and_at_the_row_limit():
     """A group grows to GROUP_GROWTH_LIMIT x its starting active firms and no further, however profitable; and
     the table takes no row beyond the limit (entrants of the first groups first)."""

@@ -60,7 +60,8 @@ def entrants(firms: FirmTable, params: Params, t: int, rng: np.random.Generator,
     count = np.bincount(key, active, minlength=GROUPS)
     revenue = np.bincount(key, np.where(active, firms.revenue_ema, 0.0), minlength=GROUPS)
     profit = np.bincount(key, np.where(active, firms.profit_ema, 0.0), minlength=GROUPS)
-    margin = np.where(revenue > 0, profit / np.maximum(revenue, 1e-300), -np.inf)
+    with np.errstate(over="ignore"):  # a revenue of almost nothing gives a margin of +-inf: attractive or not
+        margin = np.where(revenue > 0, profit / np.maximum(revenue, 1e-300), -np.inf)
     tier_of_group = np.arange(GROUPS) // (N_SECTORS * N_COUNTRIES)
     rate = params.entry_rate * np.where(tier_of_group == PRIME, PRIME_ENTRY_FACTOR, 1.0)
     n_new = np.where((count > 0) & (margin > params.entry_margin), rng.poisson(rate * count), 0)
