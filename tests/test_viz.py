@@ -26,6 +26,7 @@ from mesa.visualization.utils import force_update
 
 from model import NTIBModel
 from model.common.countries import COUNTRIES
+from model.common.errors import InputError
 from model.metrics.outcomes import codev_pairs, run_summary
 from model.policy.knobs import adaptation_overrides, knob_overrides
 from model.ui import cli
@@ -95,6 +96,10 @@ def test_lever_sliders_set_the_chosen_governments_levers_toward_its_partners():
         *(f"CAN.exempt.{c}=0.1" for c in ("USA", "GBR", "AUS", "NZL")),
         *(f"CAN.licence_days.{c}=54" for c in ("USA", "GBR", "AUS", "NZL"))]
     assert lever_overrides(False, "CAN", 0.2, 0.3, 0.9, "scenario", "scenario") == []
+    with pytest.raises(InputError, match="knob tariff_level for government 'FRA'; allowed: USA, GBR, CAN, AUS, NZL"):
+        knob_overrides("tariff_level", 0.3, "FRA")
+    with pytest.raises(InputError, match="it sets every Five Eyes government"):
+        knob_overrides("ntib_treatment", 1.0, "CAN")
 
 
 def test_selects_override_only_when_not_left_at_scenario():
