@@ -2,6 +2,7 @@
 Step and Reset driven through Solara's test renderer. The browser test is tests/test_browser.py."""
 
 import contextlib
+import functools
 import inspect
 import io
 import json
@@ -25,6 +26,7 @@ from mesa.visualization.utils import force_update
 
 from model import NTIBModel
 from model.common.countries import COUNTRIES
+from model.common.errors import InputError
 from model.metrics.outcomes import codev_pairs, run_summary
 from model.policy.knobs import adaptation_overrides, knob_overrides
 from model.ui import cli
@@ -65,8 +67,9 @@ def stepped(steps: int, **kw) -> ExploreModel:
 
 
 def test_default_sidebar_is_the_plain_scenario():
-    defaults = {k: p["value"] for k, p in MODEL_PARAMS.items() if isinstance(p, dict)}
-    page_model = stepped(4, **defaults, years=MODEL_PARAMS["years"])
+    defaults = {k: p["value"] for k, p in MODEL_PARAMS.items()}
+    assert defaults == DEFAULTS and DEFAULTS["years"] == 20 and DEFAULTS["government"] == "USA"
+    page_model = stepped(4, **defaults)
     assert page_model.overrides == []
     plain = NTIBModel("status_quo", seed=1, years=20)
     for _ in range(4):
@@ -76,25 +79,37 @@ def test_default_sidebar_is_the_plain_scenario():
 
 def test_first_model_matches_what_reset_builds_from_the_untouched_sidebar():
     defaults = {name: p.default for name, p in inspect.signature(ExploreModel).parameters.items()}
-    sidebar = {k: p["value"] if isinstance(p, dict) else p for k, p in MODEL_PARAMS.items()}
+    sidebar = {k: p["value"] for k, p in MODEL_PARAMS.items()}
     assert defaults == sidebar
 
 
-def test_us_sliders_apply_only_when_ticked():
-    assert lever_overrides(False, 0.2, 0.3, 0.9, "scenario", "scenario") == []
-    ticked = lever_overrides(True, 0.2, 0.3, 0.9, "scenario", "scenario")
+def test_lever_sliders_apply_only_when_ticked():
+    assert lever_overrides(False, "USA", 0.2, 0.3, 0.9, "scenario", "scenario") == []
+    ticked = lever_overrides(True, "USA", 0.2, 0.3, 0.9, "scenario", "scenario")
     assert ticked == (knob_overrides("us_preference", 0.2) + knob_overrides("tariff_level", 0.3)
                       + knob_overrides("export_friction", 0.9))
 
 
+def test_lever_sliders_set_the_chosen_governments_levers_toward_its_partners():
+    assert lever_overrides(True, "CAN", 0.2, 0.3, 0.9, "scenario", "scenario") == [
+        "CAN.preference_margin=0.2", "CAN.tariff_end_items=0.3", "CAN.tariff_components=0.3",
+        *(f"CAN.exempt.{c}=0.1" for c in ("USA", "GBR", "AUS", "NZL")),
+        *(f"CAN.licence_days.{c}=54" for c in ("USA", "GBR", "AUS", "NZL"))]
+    assert lever_overrides(False, "CAN", 0.2, 0.3, 0.9, "scenario", "scenario") == []
+    with pytest.raises(InputError, match="knob tariff_level for government 'FRA'; allowed: USA, GBR, CAN, AUS, NZL"):
+        knob_overrides("tariff_level", 0.3, "FRA")
+    with pytest.raises(InputError, match="it sets every Five Eyes government"):
+        knob_overrides("ntib_treatment", 1.0, "CAN")
+
+
 def test_selects_override_only_when_not_left_at_scenario():
-    assert lever_overrides(False, 0.5, 0.1, 0.4, "on", "scenario") == knob_overrides("ntib_treatment", 1.0)
-    assert lever_overrides(False, 0.5, 0.1, 0.4, "off", "industrial") == (
+    assert lever_overrides(False, "USA", 0.5, 0.1, 0.4, "on", "scenario") == knob_overrides("ntib_treatment", 1.0)
+    assert lever_overrides(False, "NZL", 0.5, 0.1, 0.4, "off", "industrial") == (
         knob_overrides("ntib_treatment", 0.0) + adaptation_overrides("industrial"))
 
 
 def test_levers_reach_the_model_policies():
-    m = ExploreModel(scenario_name="full_ntib", seed=3, us_levers=True, us_preference=0.2, tariff_level=0.3,
+    m = ExploreModel(scenario_name="full_ntib", seed=3, levers=True, preference_margin=0.2, tariff=0.3,
                      export_friction=0.0, ntib_treatment="off", adaptation="reciprocal")
     usa = m.spec.policies["USA"]
     assert m.spec.name == "full_ntib" and m.seed == 3
@@ -111,10 +126,13 @@ def test_every_select_and_slider_value_builds_a_model():
     for choice in params["ntib_treatment"]["values"]:
         for mode in params["adaptation"]["values"]:
             ExploreModel(ntib_treatment=choice, adaptation=mode)
-    for knob in ("us_preference", "tariff_level", "export_friction"):
-        ExploreModel(us_levers=True, **{knob: params[knob]["min"]})
-        ExploreModel(us_levers=True, **{knob: params[knob]["max"]})
+    for government in params["government"]["values"]:
+        for knob in ("preference_margin", "tariff", "export_friction"):
+            ExploreModel(levers=True, government=government, **{knob: params[knob]["min"]})
+            ExploreModel(levers=True, government=government, **{knob: params[knob]["max"]})
     ExploreModel(firm_scale=params["firm_scale"]["min"], seed=params["seed"]["max"])
+    ExploreModel(years=params["years"]["min"])
+    ExploreModel(years=params["years"]["max"])
 
 
 # -- charts -------------------------------------------------------------------------------------------
@@ -263,8 +281,11 @@ def mesa_time(rc) -> str:
 
 def test_page_has_the_sidebar_controls(page):
     labels = {w.label for w in page.find(v.Slider).widgets} | {w.label for w in page.find(v.Select).widgets}
-    assert {"Scenario", "Seed", "Firm scale", "US preference", "US tariff", "Export friction", "NTIB treatment",
-            "Adaptation"} <= labels
+    assert {"Scenario", "Seed", "Years", "Firm scale", "Government", "Preference margin", "Tariff",
+            "Export friction", "NTIB treatment", "Adaptation"} <= labels
+    assert page.find(v.Checkbox, label="Use the lever sliders").widget.v_model is False
+    government = page.find(v.Select, label="Government").widget
+    assert government.v_model == "USA" and government.items == ["USA", "GBR", "CAN", "AUS", "NZL"]
     scenario = page.find(v.Select, label="Scenario").widget
     assert scenario.v_model == "status_quo" and "full_ntib" in scenario.items
     assert len(image_bytes(page)) == 4
@@ -292,6 +313,52 @@ def test_reset_rebuilds_the_model_from_the_sidebar(page):
     assert status(page).startswith("full_ntib · seed 7 · start, step 0 of 80")
     click(page, "Step")
     assert "2025Q1, step 1 of 80" in status(page)
+
+
+@pytest.fixture
+def built(monkeypatch) -> list[ExploreModel]:
+    """Every ExploreModel built while the test runs (the page keeps its model to itself), latest last."""
+    models: list[ExploreModel] = []
+    init = ExploreModel.__init__
+
+    @functools.wraps(init)  # SolaraViz checks the sidebar's names against this signature
+    def recording(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        models.append(self)
+
+    monkeypatch.setattr(ExploreModel, "__init__", recording)
+    return models
+
+
+def test_reset_sets_the_chosen_governments_levers_and_leaves_the_others_to_the_scenario(page, built):
+    page.find(v.Select, label="Government").widget.v_model = "CAN"
+    page.find(v.Checkbox, label="Use the lever sliders").widget.v_model = True
+    page.find(v.Slider, label="Preference margin").widget.v_model = 0.3
+    page.find(v.Slider, label="Tariff").widget.v_model = 0.25
+    page.find(v.Slider, label="Export friction").widget.v_model = 0.75
+    click(page, "Reset")
+    m = built[-1]
+    assert m.refused is None and status(page) == status_line(m)
+    can, usa = m.spec.policies["CAN"], m.spec.policies["USA"]
+    partners = [COUNTRIES.index(c) for c in ("USA", "GBR", "AUS", "NZL")]
+    assert np.allclose(can.preference_margin, 0.3)
+    assert np.allclose(can.tariff_end_items, 0.25) and np.allclose(can.tariff_components, 0.25)
+    assert np.allclose(can.exempt[partners], 0.25) and np.allclose(can.licence_days[partners], 45.0)
+    plain = NTIBModel("status_quo", seed=1, years=20).spec.policies
+    for lever in ("exempt", "licence_days"):  # toward EUR and ROW, the scenario's
+        assert np.array_equal(np.delete(getattr(can, lever), partners), np.delete(getattr(plain["CAN"], lever),
+                                                                                  partners))
+    for lever in ("preference_margin", "tariff_end_items", "tariff_components", "exempt", "licence_days"):
+        assert np.array_equal(getattr(usa, lever), getattr(plain["USA"], lever)), lever
+
+
+def test_the_years_slider_sets_the_run_length(page):
+    set_slider(page, "Years", 3)
+    click(page, "Reset")
+    assert status(page).startswith("status_quo · seed 1 · start, step 0 of 12 ·")
+    set_slider(page, "Render Interval (steps)", 99)
+    click(page, "Step")
+    assert "2027Q4, step 12 of 12" in status(page) and button(page, "Step").disabled
 
 
 # -- the command and the script form -----------------------------------------------------------------
@@ -378,6 +445,9 @@ def refused_line(rc) -> str | None:
     ("Firm scale", 0.3, "Firm scale 0.3; allowed: a number from 0.004 to 0.05"),
     ("Seed", 1000, "Seed 1000; allowed: a whole number from 1 to 100"),
     ("Adaptation", "chaotic", "Adaptation 'chaotic'; allowed: scenario, static, reciprocal, industrial"),
+    ("Years", 41, "Years 41; allowed: a whole number from 1 to 40"),
+    ("Years", 0, "Years 0; allowed: a whole number from 1 to 40"),
+    ("Government", "FRA", "Government 'FRA'; allowed: USA, GBR, CAN, AUS, NZL"),
 ])
 def test_a_value_no_control_can_give_is_refused_in_one_line_and_nothing_is_loaded(page, tmp_path, capsys, label,
                                                                                   value, fragment):
@@ -386,7 +456,7 @@ def test_a_value_no_control_can_give_is_refused_in_one_line_and_nothing_is_loade
     path = tmp_path / "elsewhere.toml"
     path.write_text('name = "elsewhere"\nextends = "full_ntib"\n')
     value = str(path) if value == "{path}" else value
-    widget = page.find(v.Select if label in ("Scenario", "Adaptation") else v.Slider, label=label).widget
+    widget = page.find(v.Select if label in ("Scenario", "Adaptation", "Government") else v.Slider, label=label).widget
     widget.v_model = value
     click(page, "Reset")
     line = refused_line(page)
@@ -394,24 +464,25 @@ def test_a_value_no_control_can_give_is_refused_in_one_line_and_nothing_is_loade
     assert label != "Scenario" or "; allowed: allied_hedging, america_first, " in line
     assert status(page) == status_line(ExploreModel())  # the defaults, not the file or the scale sent
     assert capsys.readouterr().err.count("ntib: warning: the page sent ") == 1
-    widget.v_model = DEFAULTS[next(k for k, c in MODEL_PARAMS.items() if isinstance(c, dict) and c["label"] == label)]
+    widget.v_model = DEFAULTS[next(k for k, c in MODEL_PARAMS.items() if c["label"] == label)]
     click(page, "Reset")
     assert refused_line(page) is None
 
 
 def test_every_value_the_controls_can_give_is_accepted():
     for name, control in MODEL_PARAMS.items():
-        if isinstance(control, dict):
-            choices = control.get("values") or [control.get("min", False), control.get("max", True)]
-            for choice in choices:
-                assert refusal({**DEFAULTS, name: choice}) is None, (name, choice)
+        choices = control.get("values") or [control.get("min", False), control.get("max", True)]
+        for choice in choices:
+            assert refusal({**DEFAULTS, name: choice}) is None, (name, choice)
 
 
 def test_the_command_shown_runs_the_page_model(capsys):
     """The page shows the `ntib run` command of its model; run, it gives the same summary as the model itself."""
-    model = ExploreModel(seed=3, us_levers=True, us_preference=0.3, adaptation="reciprocal")
+    model = ExploreModel(seed=3, years=5, levers=True, government="GBR", preference_margin=0.3,
+                         adaptation="reciprocal")
     command = run_command(model)
-    assert command.startswith("ntib run --scenario status_quo --seed 3 --years 20 --firm-scale 0.012 --set ")
+    assert command.startswith("ntib run --scenario status_quo --seed 3 --years 5 --firm-scale 0.012 --set ")
+    assert "GBR.preference_margin=0.3" in command and "GBR.exempt.USA=0.6" in command
     capsys.readouterr()
     assert cli.main([*shlex.split(command)[1:], "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(run_summary(model.run())))

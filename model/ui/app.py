@@ -1,10 +1,11 @@
 """The interactive page: `ntib viz` (which runs `solara run model.ui.app`). Pick a scenario, move the levers,
 press Reset to rebuild the model from them, then Step or play and watch integration emerge.
 
-By default the page runs the plain scenario: the three US lever sliders apply only once "Use the US lever sliders"
-is ticked, and the NTIB and adaptation selects override the scenario only when set to something other than
-"scenario". Every setting becomes an ordinary `--set` override through model.policy.knobs, so what the page runs is
-reproducible with `ntib run`.
+By default the page runs the plain scenario for 20 years (the Years slider sets the run length): the three lever
+sliders (preference margin, tariff, export friction) apply only once "Use the lever sliders" is ticked, and then to
+the government chosen in the Government select (a Five Eyes code, the US by default); the NTIB and adaptation
+selects override the scenario only when set to something other than "scenario". Every setting becomes an ordinary
+`--set` override through model.policy.knobs, so what the page runs is reproducible with `ntib run`.
 """
 
 import math
@@ -14,6 +15,7 @@ from typing import Any
 import solara
 from mesa.visualization import SolaraViz
 
+from model.common.countries import FIVE_EYES
 from model.common.errors import warn
 from model.common.validation import shown
 from model.policy.knobs import ADAPTATION_MODES, adaptation_overrides, knob_overrides
@@ -25,14 +27,15 @@ SCENARIO_VALUE = "scenario"  # a select left here keeps what the scenario file s
 NTIB_CHOICES = {"on": 1.0, "off": 0.0}
 
 
-def lever_overrides(us_levers: bool, us_preference: float, tariff_level: float, export_friction: float,
+def lever_overrides(levers: bool, government: str, preference_margin: float, tariff: float, export_friction: float,
                     ntib_treatment: str, adaptation: str) -> list[str]:
-    """The sidebar's lever settings as `--set` assignments (empty when every lever is left to the scenario)."""
+    """The sidebar's lever settings as `--set` assignments (empty when every lever is left to the scenario). The
+    three sliders set `government`'s levers through the knobs the sweeps use (for the US, the same assignments)."""
     out: list[str] = []
-    if us_levers:
-        for name, value in (("us_preference", us_preference), ("tariff_level", tariff_level),
+    if levers:
+        for name, value in (("us_preference", preference_margin), ("tariff_level", tariff),
                             ("export_friction", export_friction)):
-            out += knob_overrides(name, value)
+            out += knob_overrides(name, value, government)
     if ntib_treatment != SCENARIO_VALUE:
         out += knob_overrides("ntib_treatment", NTIB_CHOICES[ntib_treatment])
     if adaptation != SCENARIO_VALUE:
@@ -49,18 +52,20 @@ class ExploreModel(NTIBModel):
     sent: the page's defaults are loaded instead, and `refused` says why in one line, shown above the charts."""
 
     def __init__(self, scenario_name: str = "status_quo", seed: int = DEFAULT_SEED, years: int = 20,
-                 firm_scale: float = DEFAULT_FIRM_SCALE, us_levers: bool = False, us_preference: float = 0.5,
-                 tariff_level: float = 0.1, export_friction: float = 0.4, ntib_treatment: str = SCENARIO_VALUE,
-                 adaptation: str = SCENARIO_VALUE) -> None:
-        sent: dict[str, Any] = {"scenario_name": scenario_name, "seed": seed, "years": years, "firm_scale": firm_scale,
-                "us_levers": us_levers, "us_preference": us_preference, "tariff_level": tariff_level,
-                "export_friction": export_friction, "ntib_treatment": ntib_treatment, "adaptation": adaptation}
+                 firm_scale: float = DEFAULT_FIRM_SCALE, levers: bool = False, government: str = "USA",
+                 preference_margin: float = 0.5, tariff: float = 0.1, export_friction: float = 0.4,
+                 ntib_treatment: str = SCENARIO_VALUE, adaptation: str = SCENARIO_VALUE) -> None:
+        sent: dict[str, Any] = {
+            "scenario_name": scenario_name, "seed": seed, "years": years, "firm_scale": firm_scale, "levers": levers,
+            "government": government, "preference_margin": preference_margin, "tariff": tariff,
+            "export_friction": export_friction, "ntib_treatment": ntib_treatment, "adaptation": adaptation}
         self.refused = refusal(sent)
         settings = DEFAULTS if self.refused else sent
         if self.refused:
             warn(f"the page sent {self.refused}; its defaults were loaded")
         self.overrides = lever_overrides(*(settings[name] for name in (
-            "us_levers", "us_preference", "tariff_level", "export_friction", "ntib_treatment", "adaptation")))
+            "levers", "government", "preference_margin", "tariff", "export_friction", "ntib_treatment",
+            "adaptation")))
         super().__init__(settings["scenario_name"], seed=settings["seed"], years=settings["years"],
                          firm_scale=settings["firm_scale"], overrides=self.overrides)
 
@@ -69,14 +74,15 @@ def _slider(label: str, value: float, low: float, high: float, step: float) -> d
     return {"type": "SliderFloat", "label": label, "value": value, "min": low, "max": high, "step": step}
 
 
-MODEL_PARAMS = {
+MODEL_PARAMS: dict[str, dict[str, Any]] = {
     "scenario_name": {"type": "Select", "label": "Scenario", "value": "status_quo", "values": scenario_names()},
     "seed": {"type": "SliderInt", "label": "Seed", "value": DEFAULT_SEED, "min": 1, "max": 100, "step": 1},
-    "years": 20,
+    "years": {"type": "SliderInt", "label": "Years", "value": 20, "min": 1, "max": 40, "step": 1},
     "firm_scale": _slider("Firm scale", DEFAULT_FIRM_SCALE, 0.004, 0.05, 0.002),
-    "us_levers": {"type": "Checkbox", "label": "Use the US lever sliders", "value": False},
-    "us_preference": _slider("US preference", 0.5, 0.0, 1.0, 0.05),
-    "tariff_level": _slider("US tariff", 0.1, 0.0, 1.0, 0.05),
+    "levers": {"type": "Checkbox", "label": "Use the lever sliders", "value": False},
+    "government": {"type": "Select", "label": "Government", "value": "USA", "values": list(FIVE_EYES)},
+    "preference_margin": _slider("Preference margin", 0.5, 0.0, 1.0, 0.05),
+    "tariff": _slider("Tariff", 0.1, 0.0, 1.0, 0.05),
     "export_friction": _slider("Export friction", 0.4, 0.0, 1.0, 0.05),
     "ntib_treatment": {"type": "Select", "label": "NTIB treatment", "value": SCENARIO_VALUE,
                        "values": [SCENARIO_VALUE, *NTIB_CHOICES]},
@@ -85,8 +91,7 @@ MODEL_PARAMS = {
 }
 
 
-DEFAULTS: dict[str, Any] = {name: control["value"] if isinstance(control, dict) else control
-                            for name, control in MODEL_PARAMS.items()}
+DEFAULTS: dict[str, Any] = {name: control["value"] for name, control in MODEL_PARAMS.items()}
 
 
 def refusal(settings: dict[str, object]) -> str | None:
@@ -94,10 +99,6 @@ def refusal(settings: dict[str, object]) -> str | None:
     control can give, a choice of a select, a whole or real number within a slider's range, true or false."""
     for name, value in settings.items():
         control = MODEL_PARAMS[name]
-        if not isinstance(control, dict):
-            if value != control:
-                return f"{name} {shown(value)}; allowed: {control} (fixed on this page)"
-            continue
         label, kind = control["label"], control["type"]
         if kind == "Select" and (not isinstance(value, str) or value not in control["values"]):
             return f"{label} {shown(value)}; allowed: {', '.join(control['values'])}"
