@@ -26,9 +26,11 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def no_server(monkeypatch):
-    """ntib viz up to the point where it would start the server."""
-    monkeypatch.setattr(cli, "serve", lambda _command: 0)
+def no_server(monkeypatch) -> list[dict[str, str] | None]:
+    """ntib viz up to the point where it would start the server; records the environment it would get."""
+    environments: list[dict[str, str] | None] = []
+    monkeypatch.setattr(cli, "serve", lambda _command, environment=None: environments.append(environment) or 0)
+    return environments
 
 
 def test_viz_notes_missing_browser_files_in_one_line(no_server, monkeypatch, tmp_path, capsys):
@@ -36,6 +38,7 @@ def test_viz_notes_missing_browser_files_in_one_line(no_server, monkeypatch, tmp
     assert cli.main(["viz", "--port", str(free_port())]) == 0
     err = capsys.readouterr().err
     assert err.count(NOTE) == 1 and err.count("\n") == 1 and "make demo" in err
+    assert no_server[0].get("SOLARA_ASSETS_CDN") != cli.NO_CDN  # without the files, the CDN is the way to get them
 
 
 def test_viz_says_nothing_when_the_browser_files_are_stored(no_server, monkeypatch, tmp_path, capsys):
@@ -48,6 +51,7 @@ def test_viz_says_nothing_when_the_browser_files_are_stored(no_server, monkeypat
     assert cli.missing_front_end() == []
     assert cli.main(["viz", "--port", str(free_port())]) == 0
     assert capsys.readouterr().err == ""
+    assert no_server[0]["SOLARA_ASSETS_CDN"] == cli.NO_CDN  # every file stored: no request makes it fetch one
 
 
 def assets_script(cache: Path, **env: str) -> subprocess.CompletedProcess:
