@@ -100,8 +100,8 @@ FIXED = [
     ("Once --set merged tables, --set EUR.adaptation={ mode = \"industrial\" } over a reciprocal adaptation kept its "
      "probability and was refused; an adaptation is now replaced whole", "full-range property runs (200)", "a2b64be"),
     ("The share of a contract's component payments that moves between countries divided the receipt by a bill "
-     "of almost nothing and overflowed (a numpy RuntimeWarning on the user's terminal)", "full-range property "
-     "runs (200)", "efe7980"),
+     "of almost nothing, and an entry margin a profit by a revenue of almost nothing; both overflowed (a numpy "
+     "RuntimeWarning on the user's terminal)", "full-range property runs (200)", "efe7980, 8d6d9c3"),
     ("The page built whatever the browser sent: any server-side .toml path as the scenario, a firm scale past the "
      "slider", "reported", "6cc70d7"),
 ]
