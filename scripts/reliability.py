@@ -34,6 +34,7 @@ import test_invariants  # noqa: E402
 from bad_inputs import CATEGORIES as BAD_CATEGORIES  # noqa: E402
 from bad_inputs import MARKERS, MAX_LINE, generate, run_in_process  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
+from hypothesis.strategies import SearchStrategy  # noqa: E402
 from invariants import descriptions, run_checked  # noqa: E402
 from scenario_strategies import SPEED_CAPS, Case, cases  # noqa: E402
 
@@ -168,6 +169,27 @@ def falsified(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"  # not hypothesis's notes after it
 
 
+def checked(case: Case) -> NTIBModel:
+    """run_checked, with a numpy warning a failure as the tests' mark makes it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        return run_checked(case)
+
+
+def run_property(test: Callable, strategy: SearchStrategy, examples: int, run: Callable[[Case], NTIBModel]) -> str:
+    """A property test of tests/test_invariants.py with its settings, `examples` derandomized draws (CI's, or a
+    prefix or extension of them) and `run` in place of run_checked (the test looks it up in its module when it
+    runs); '' or the error that falsified it."""
+    test_invariants.run_checked = run
+    prop = settings(test_invariants.SETTINGS, max_examples=examples, derandomize=True)(
+        given(case=strategy)(test.hypothesis.inner_test))
+    try:
+        prop()
+    except Exception as exc:
+        return falsified(exc)
+    return ""
+
+
 def property_test(args: argparse.Namespace) -> Result:
     """CI's invariant property test itself: its inner test under its settings, so the derandomized examples
     are CI's (a prefix or extension of them when --examples differs), counted as they run."""
@@ -176,20 +198,11 @@ def property_test(args: argparse.Namespace) -> Result:
 
     def counted(case: Case) -> NTIBModel:
         seen.append(case)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", RuntimeWarning)  # as the test's mark: a numpy warning is a failure
-            model = run_checked(case)
+        model = checked(case)
         quarters[0] += 4 * model.years
         return model
 
-    test_invariants.run_checked = counted  # the test looks it up in its module when it runs
-    inner = test_invariants.test_invariants_hold_after_every_step.hypothesis.inner_test
-    prop = settings(test_invariants.SETTINGS, max_examples=args.examples, derandomize=True)(given(case=cases())(inner))
-    failure = ""
-    try:
-        prop()
-    except Exception as exc:
-        failure = falsified(exc)
+    failure = run_property(test_invariants.test_invariants_hold_after_every_step, cases(), args.examples, counted)
     body = [f"{len(seen)} drawn scenarios (hypothesis, derandomized: CI's examples; "
             f"`NTIB_HYPOTHESIS_EXAMPLES=N pytest tests/test_invariants.py` explores new ones), "
             f"{quarters[0]:,} quarters run, every invariant checked after every quarter. Each scenario extends "
@@ -212,24 +225,15 @@ def full_ranges(args: argparse.Namespace) -> Result:
     def counted(case: Case) -> NTIBModel:
         seen.append(case)
         started = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", RuntimeWarning)
-            model = run_checked(case)
+        model = checked(case)
         seconds[0] = max(seconds[0], time.perf_counter() - started)
         quarters[0] += 4 * model.years
         rows[0] = max(rows[0], model.firms.n)
         limit_share[0] = max(limit_share[0], model.firms.n / model.limits.rows)
         return model
 
-    test_invariants.run_checked = counted
-    inner = test_invariants.test_invariants_hold_over_the_full_ranges_for_up_to_a_century.hypothesis.inner_test
-    prop = settings(test_invariants.SETTINGS, max_examples=args.long_examples, derandomize=True)(
-        given(case=cases(max_years=100, full=True))(inner))
-    failure = ""
-    try:
-        prop()
-    except Exception as exc:
-        failure = falsified(exc)
+    failure = run_property(test_invariants.test_invariants_hold_over_the_full_ranges_for_up_to_a_century,
+                           cases(max_years=100, full=True), args.long_examples, counted)
     body = [f"{len(seen)} drawn scenarios of 2 to 100 years (CI runs the first {test_invariants.CI_LONG_EXAMPLES}; "
             f"`NTIB_LONG_EXAMPLES=N` in the test, `--long-examples N` here), {quarters[0]:,} quarters, every "
             "invariant after every quarter. As the scenarios above, but the speed-bound parameters are drawn over "

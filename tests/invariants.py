@@ -19,7 +19,7 @@ import numpy as np
 from model.common.countries import COUNTRIES, N_SECTORS, PRIME, SECTORS, C
 from model.market.demography import group_of
 from model.market.firms import unit_cost_of
-from model.market.ledger import MONEY_TOLERANCE
+from model.market.ledger import MONEY_TOLERANCE, balanced
 from model.metrics.outcomes import integration_index, prime_cost_per_quality
 from model.policy.adaptation import ADAPTATION
 from model.policy.levers import LEVERS
@@ -60,7 +60,7 @@ def run_checked(case: RunCase) -> NTIBModel:
 
 
 def _close(a: float, b: float, scale: float) -> bool:
-    return abs(a - b) <= REL * max(1.0, abs(scale))
+    return balanced(a - b, scale)
 
 
 class Checker:

@@ -79,23 +79,25 @@ class Ledger:
         moved = max(abs(paid), abs(received), abs(duties), abs(licensing), abs(between_firms))
         if not (balanced(paid - received - duties - licensing, moved) and balanced(min(duties, 0.0), moved)
                 and balanced(min(licensing, 0.0), moved)):
-            raise ConservationError(f"{quarter_label(self.t)}, {phase} phase: money not conserved (governments paid "
-                             f"{paid:.9g}, firms received {received:.9g}, duties {duties:.9g}, licensing "
-                             f"{licensing:.9g}, US$bn); a fault of the model, not of the input: please report it "
-                             "with the scenario, seed and --set flags")
+            raise self._breach(f", {phase} phase: money not conserved", paid, received, duties, licensing)
         self.q_gov_paid += paid
         self.q_tariffs += max(duties, 0.0)  # rounding below zero is no revenue
         self.q_licensing += max(licensing, 0.0)
+
+    def _breach(self, what: str, paid: float, received: float, duties: float, licensing: float) -> ConservationError:
+        """The one message of a breach of the books: the quarter, `what` broke, and the four sums."""
+        return ConservationError(f"{quarter_label(self.t)}{what} (governments paid "
+                                 f"{paid:.9g}, firms received {received:.9g}, duties {duties:.9g}, licensing "
+                                 f"{licensing:.9g}, US$bn); a fault of the model, not of the input: please report "
+                                 "it with the scenario, seed and --set flags")
 
     def close_quarter(self, firm_received: float) -> None:
         """File this quarter: run totals, the rolling window, and the money identity's three terms, after checking
         that what every firm received adds up to what the phases booked (a row booked twice or not at all)."""
         gap = self.q_gov_paid - firm_received - self.q_tariffs - self.q_licensing
         if not balanced(gap, self.q_gov_paid):
-            raise ConservationError(f"{quarter_label(self.t)}: money not conserved over the quarter (governments paid "
-                             f"{self.q_gov_paid:.9g}, firms received {firm_received:.9g}, duties "
-                             f"{self.q_tariffs:.9g}, licensing {self.q_licensing:.9g}, US$bn); a fault of the model, "
-                             "not of the input: please report it with the scenario, seed and --set flags")
+            raise self._breach(": money not conserved over the quarter", self.q_gov_paid, firm_received, self.q_tariffs,
+                               self.q_licensing)
         slot = self.quarters % WINDOW
         self.recent_flows[slot] = self.q_flows
         self.recent_prime[slot] = self.q_prime

@@ -48,6 +48,16 @@ class Shock:
     factor: float
 
 
+def shock_factor(shocks: Sequence[Shock], kind: str, t: int) -> np.ndarray:
+    """The (country x sector) multiplier that the `kind` shocks under way in quarter t give together: overlapping
+    shocks multiply."""
+    factor = np.ones((N_COUNTRIES, N_SECTORS))
+    for shock in shocks:
+        if shock.kind == kind and shock.start <= t < shock.start + shock.quarters:
+            factor = np.where(np.outer(shock.countries, shock.sectors), factor * shock.factor, factor)
+    return factor
+
+
 @dataclass
 class ScenarioSpec:
     """A validated scenario: initial policies, their schedules, budgets, shocks and parameter overrides."""
@@ -199,9 +209,7 @@ def _set_path(raw: dict, path: list[str], value, assignment: str) -> None:
             raise InputError(f"--set {shown(assignment, SHOWN_SET)}: '{part}' is not a table and cannot take "
                              "sub-keys; expected a lever or a partner under it, e.g. USA.tariff_end_items.CAN=0")
         node = child
-    below = node.get(path[-1])
-    node[path[-1]] = _merge(below, value, append_tables=False) if isinstance(value, dict) and isinstance(
-        below, dict) and not _whole(path[-1]) else value  # a table merges key by key, as in a file that extends
+    node[path[-1]] = _merge(node, {path[-1]: value}, append_tables=False)[path[-1]]  # a table key by key
 
 
 def _quarter(at, where: str) -> int:
@@ -393,12 +401,8 @@ def _toward_itself(raw: dict, where: str) -> list[str]:
 
 def _stacked_demand(shocks: list[Shock], where: str) -> list[str]:
     """Overlapping demand shocks multiply; past MAX_DEMAND_FACTOR together, almost surely not meant."""
-    demand = [shock for shock in shocks if shock.kind == "demand"]
-    for start in sorted({shock.start for shock in demand}):
-        factor = np.ones((N_COUNTRIES, N_SECTORS))
-        for shock in demand:
-            if shock.start <= start < shock.start + shock.quarters:
-                factor = np.where(np.outer(shock.countries, shock.sectors), factor * shock.factor, factor)
+    for start in sorted({shock.start for shock in shocks if shock.kind == "demand"}):
+        factor = shock_factor(shocks, "demand", start)
         if factor.max() > MAX_DEMAND_FACTOR:
             c, s = np.unravel_index(int(np.argmax(factor)), factor.shape)
             return [f"{where}: shocks overlap in {quarter_label(start)} and multiply demand for {COUNTRIES[c]} "

@@ -9,7 +9,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from model.common.countries import COUNTRIES, N_COUNTRIES, N_SECTORS
+from model.common.countries import COUNTRIES
 from model.common.errors import InputError, warn_once
 from model.common.quarters import MAX_YEARS, quarter_label
 from model.common.validation import share_of_population, shown, whole_number
@@ -24,7 +24,7 @@ from model.market.sourcing import source
 from model.metrics.outcomes import REPORTERS, prime_cost_per_quality
 from model.policy.adaptation import BarrierHistory, Observation
 from model.policy.rules import compile_rules
-from model.policy.scenario import ScenarioSpec, load_scenario
+from model.policy.scenario import ScenarioSpec, load_scenario, shock_factor
 from model.simulation.agents import Firm, Government
 from model.simulation.memory import check_fits
 
@@ -178,20 +178,13 @@ class NTIBModel(mesa.Model):
         years = max(t, 0) / 4.0
         annual = self.data.procurement_bn * (1.0 + self.spec.growth) ** years
         rd = self.params.rd_budget_share
-        demand = np.ones((N_COUNTRIES, N_SECTORS))
-        for shock in self.spec.shocks:
-            if shock.kind == "demand" and shock.start <= t < shock.start + shock.quarters:
-                demand = np.where(np.outer(shock.countries, shock.sectors), demand * shock.factor, demand)
+        demand = shock_factor(self.spec.shocks, "demand", t)
         sector = (annual * (1 - rd) / 4.0)[:, None] * self.data.sector_demand[None, :] * demand
         return sector, annual * rd / 4.0 * self.home_share()
 
     def supply_factor(self, t: int) -> np.ndarray:
         """Usable share of capacity by (country, sector): below 1 during a supply disruption."""
-        factor = np.ones((N_COUNTRIES, N_SECTORS))
-        for shock in self.spec.shocks:
-            if shock.kind == "supply" and shock.start <= t < shock.start + shock.quarters:
-                factor = np.where(np.outer(shock.countries, shock.sectors), factor * shock.factor, factor)
-        return factor
+        return shock_factor(self.spec.shocks, "supply", t)
 
     def group_firms(self) -> Groups:
         return Groups.build(self.firms)

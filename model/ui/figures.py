@@ -83,6 +83,19 @@ def whole_years(ax: Axes) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
 
 
+def label_panels(axes: np.ndarray, ylabel: str) -> None:
+    """Small multiples over time: a grid and whole-year ticks in every panel, years under every panel (the grid's
+    last row may have empty cells), the y label on the left of each row and 'year' under the last."""
+    for ax in axes.flat:
+        ax.grid(alpha=0.3)
+        whole_years(ax)
+        ax.tick_params(labelsize=8, labelbottom=True)
+    for row in axes:
+        row[0].set_ylabel(ylabel, fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel("year", fontsize=8)
+
+
 def scenarios_over_time(ts: pd.DataFrame, names: list[str], column: str, scale: float, ylabel: str, title: str,
                         path: Path, reference: str = "status_quo") -> list[Path]:
     """One column over time for many scenarios as small multiples: a panel per scenario with its mean and 95 %
@@ -99,13 +112,7 @@ def scenarios_over_time(ts: pd.DataFrame, names: list[str], column: str, scale: 
             band(ax, base, column, colour=GREY, scale=scale, alpha=0.0, lw=1)
         band(ax, ts[ts["scenario"] == name], column, colour=BLUE, scale=scale)
         ax.set_title(name, fontsize=9)
-        ax.grid(alpha=0.3)
-        whole_years(ax)
-        ax.tick_params(labelsize=8, labelbottom=True)
-    for row in axes:
-        row[0].set_ylabel(ylabel, fontsize=8)
-    for ax in axes[-1]:
-        ax.set_xlabel("year", fontsize=8)
+    label_panels(axes, ylabel)
     note = f"; grey: {reference}" if base is not None else ""
     fig.suptitle(f"{title} (mean and 95 % band{note})")
     return save(fig, path)
@@ -132,13 +139,7 @@ def by_country_over_time(ts: pd.DataFrame, prefix: str, ylabel: str, title: str,
         for name, style in zip(names, SCENARIO_STYLES):
             band(ax, ts[ts["scenario"] == name], f"{prefix}.{c}", label=name, colour=COLOURS[c], style=style)
         ax.set_title(COUNTRY_NAMES[c] if together else f"{COUNTRY_NAMES[c]}, {names[0]}", fontsize=9)
-        ax.grid(alpha=0.3)
-        whole_years(ax)
-        ax.tick_params(labelsize=8, labelbottom=True)
-    for row in axes:
-        row[0].set_ylabel(ylabel, fontsize=8)
-    for ax in axes[-1]:
-        ax.set_xlabel("year", fontsize=8)
+    label_panels(axes, ylabel)
     fig.suptitle(title)
     if together and len(scenarios) > 1:
         handles = [Line2D([], [], color="black", ls=style, label=name)
