@@ -1,7 +1,9 @@
-"""How long the interactive page takes per quarter at the default size: the target is half a second.
+"""How long the interactive page's server takes per quarter at the default size (the page's target for step plus
+redraw in the browser is 0.3 s; tests/test_browser.py and scripts/screenshots.py time that).
 
 Two measurements over the same number of steps:
-  - figures: model.step() plus repainting every panel and saving it as PNG, as the server does on each step;
+  - charts: model.step() plus each live chart's data as JSON, as the server sends it on each step (the layouts
+    are built once, as the page does);
   - page: a click on Step in the rendered page (solara.render, no browser), which adds Mesa's and Solara's
     re-render and widget updates to the above.
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import statistics
 import time
@@ -24,7 +27,7 @@ import solara
 
 from model.simulation.model import DEFAULT_FIRM_SCALE
 from model.ui.app import ExploreModel, Page
-from model.ui.viz import CHARTS
+from model.ui.charts import PANEL_CHARTS, SERIES, LiveChart, SeriesChart
 
 Timing = tuple[float, float]  # (wall, CPU) seconds
 
@@ -36,17 +39,16 @@ def timed(action: Callable[[], object]) -> Timing:
 
 
 def figures(steps: int, firm_scale: float) -> dict[str, list[Timing]]:
-    """Per step: model.step(), each panel (repaint + PNG, charts built once as the page does), and their total."""
+    """Per step: model.step(), each chart's data as JSON (layouts built once, as the page does), and the total."""
     m = ExploreModel(firm_scale=firm_scale)
-    charts = {name: chart(m) for name, chart in CHARTS.items()}
-    for chart in charts.values():  # warm-up: fonts and caches load on the first figure
-        chart.update(m).savefig(io.BytesIO(), format="png")
-    times: dict[str, list[Timing]] = {"step": [], **{name: [] for name in CHARTS}, "total": []}
+    charts: dict[str, LiveChart] = {name: chart(m) for name, chart in PANEL_CHARTS.items()}
+    charts |= {f"series {measure}": SeriesChart(m, measure) for measure, _ in SERIES}
+    times: dict[str, list[Timing]] = {"step": [], **{name: [] for name in charts}, "total": []}
 
     def one_step() -> None:
         times["step"].append(timed(m.step))
         for name, chart in charts.items():
-            times[name].append(timed(lambda chart=chart: chart.update(m).savefig(io.BytesIO(), format="png")))
+            times[name].append(timed(lambda chart=chart: json.dumps(chart.data(m))))
 
     for _ in range(steps):
         times["total"].append(timed(one_step))
@@ -73,10 +75,10 @@ def main() -> None:
         rows["page (click Step)"] = page(args.steps)
     print(f"{args.steps} steps, firm scale {args.firm_scale}; seconds per step; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other processes slow the wall times)")
-    print(f"{'':18s} {'median':>7s} {'max':>7s} {'CPU med':>8s}")
+    print(f"{'':28s} {'median':>7s} {'max':>7s} {'CPU med':>8s}")
     for name, values in rows.items():
         wall, cpu = zip(*values)
-        print(f"{name:18s} {statistics.median(wall):7.3f} {max(wall):7.3f} {statistics.median(cpu):8.3f}")
+        print(f"{name:28s} {statistics.median(wall):7.3f} {max(wall):7.3f} {statistics.median(cpu):8.3f}")
 
 
 if __name__ == "__main__":

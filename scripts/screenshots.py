@@ -1,6 +1,6 @@
 """Regenerate the README's pictures of the page: `ntib viz` in headless Chromium at 1600 and 1024 px wide and in
 dark mode, each after twelve quarters; and time Step + redraw as a person sees it (click to the four panels'
-new pictures), median of ten steps.
+redrawn data), median of ten steps.
 
     .venv/bin/python scripts/screenshots.py          # make screenshots: docs/img/viz*.png
 
@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 SHOTS = {"viz.png": (1600, "light"), "viz-1024.png": (1024, "light"), "viz-dark.png": (1600, "dark")}
-PANELS = ".vue-grid-layout img"
+CHARTS = ".ntib-live-chart"  # each counts the frames it has drawn in its data-frames attribute
+CHARTS_SHOWN = 7  # network, flows, firms, and the four over the run
 
 
 @contextmanager
@@ -56,18 +57,20 @@ def viz_server() -> Iterator[str]:
         server.wait(timeout=30)
 
 
-def panel_sources(page: Page) -> list[str]:
-    return page.eval_on_selector_all(PANELS, "images => images.map(image => image.src)")
+def frames(page: Page) -> list[int]:
+    """How many frames each chart on the page has drawn."""
+    return page.eval_on_selector_all(CHARTS, "charts => charts.map(chart => Number(chart.dataset.frames || 0))")
 
 
 def step(page: Page, quarter: int) -> float:
-    """Click Step and wait until Mesa's clock and all four panels show the new quarter; the seconds it took."""
-    before = panel_sources(page)
+    """Click Step and wait until the status line shows the new quarter and every chart has drawn a new frame;
+    the seconds it took."""
+    before = frames(page)
     started = time.perf_counter()
     page.get_by_role("button", name="Step").click()
-    page.get_by_text(f"Time: {quarter}.0").wait_for(timeout=20_000)
-    while (now := panel_sources(page)) == before or len(now) < 4 or any(a == b for a, b in zip(now, before)):
-        page.wait_for_timeout(10)
+    page.get_by_text(f"step {quarter} of").wait_for(timeout=20_000)
+    while any(now <= then for now, then in zip(frames(page), before)):
+        page.wait_for_timeout(5)
     return time.perf_counter() - started
 
 
@@ -84,7 +87,8 @@ def main() -> None:
             page = browser.new_page(viewport={"width": width, "height": 1000}, color_scheme=scheme)
             started = time.perf_counter()
             page.goto(url)
-            page.locator(PANELS).nth(3).wait_for(timeout=90_000)
+            page.wait_for_function(f"document.querySelectorAll('{CHARTS} canvas').length >= {CHARTS_SHOWN}",
+                                   timeout=90_000)
             first_paint = time.perf_counter() - started
             if scheme == "dark":
                 page.get_by_role("button").filter(has=page.locator(".mdi-brightness-auto, .mdi-white-balance-sunny"

@@ -1,6 +1,7 @@
 """The interactive page without a browser: sidebar settings to overrides, the panels' charts, and the page's
 Step and Reset driven through Solara's test renderer. The browser test is tests/test_browser.py."""
 
+import base64
 import contextlib
 import functools
 import inspect
@@ -14,44 +15,22 @@ import time
 from pathlib import Path
 
 import ipyvuetify as v
-import ipywidgets
 import numpy as np
 import pandas as pd
 import pytest
 import solara
-from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch
-from matplotlib.text import Annotation
 from mesa.visualization.utils import force_update
 
 from model import NTIBModel
 from model.common.countries import COUNTRIES
 from model.common.errors import InputError
-from model.metrics.outcomes import codev_pairs, run_summary
+from model.common.validation import MAX_TOML_BYTES
+from model.metrics.outcomes import run_summary
 from model.policy.knobs import adaptation_overrides, knob_overrides
 from model.ui import cli
 from model.ui.app import DEFAULTS, MODEL_PARAMS, ExploreModel, Page, lever_overrides, refusal
-from model.ui.viz import (
-    CHARTS,
-    CODEV_COLOUR,
-    MAX_FIRMS_SHOWN,
-    MIN_FLOW,
-    POSITIONS,
-    Chart,
-    FirmsChart,
-    FirmsPanel,
-    FlowsChart,
-    FlowsPanel,
-    NetworkChart,
-    NetworkPanel,
-    TimeSeriesChart,
-    TimeSeriesPanel,
-    run_command,
-    status_line,
-    summary_csv,
-    timeseries_csv,
-    window_flows,
-)
+from model.ui.viz import Panels, RunPanel, run_command, status_line, summary_csv, timeseries_csv
+from model.ui.widgets import FilePicker, LiveVegaLite
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,119 +114,47 @@ def test_every_select_and_slider_value_builds_a_model():
     ExploreModel(years=params["years"]["max"])
 
 
-# -- charts -------------------------------------------------------------------------------------------
-
-
-def painted(chart: type[Chart], m: ExploreModel) -> Figure:
-    return chart(m).update(m)
-
-
-def png(fig: Figure) -> bytes:
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    return out.getvalue()
-
-
-@pytest.mark.parametrize("chart", list(CHARTS.values()))
-def test_repainting_a_chart_equals_building_it_afresh(chart):
-    m = ExploreModel()
-    kept = chart(m)
-    kept.update(m)
-    for _ in range(5):
-        m.step()
-        kept.update(m)
-    fresh = painted(chart, m)
-    for a, b in zip(kept.fig.axes, fresh.axes):
-        assert [len(x) for x in (a.lines, a.collections, a.patches, a.texts, a.images)] == \
-            [len(x) for x in (b.lines, b.collections, b.patches, b.texts, b.images)]
-    assert png(kept.fig) == png(fresh)
-
-
-def node_positions(fig: Figure) -> dict[str, tuple[float, float]]:
-    return {t.get_text().split("\n")[0]: tuple(t.xy) for t in fig.axes[0].texts if isinstance(t, Annotation)}
-
-
-def test_network_nodes_stay_put_and_codev_links_are_dashed():
-    m = stepped(2)
-    chart = NetworkChart(m)
-    first = node_positions(chart.update(m))
-    for _ in range(6):
-        m.step()
-    fig = chart.update(m)
-    assert node_positions(fig) == first == {c: POSITIONS[c] for c in COUNTRIES}
-    nodes = np.vstack([c.get_offsets() for c in fig.axes[0].collections])
-    assert sorted(map(tuple, nodes)) == sorted(POSITIONS.values())
-    codev = [line for line in fig.axes[0].lines if line.get_color() == CODEV_COLOUR]
-    assert len(codev) == len(codev_pairs(m)) > 0
-    assert all(line.get_linestyle() == "--" for line in codev)
-    flows = window_flows(m)
-    arrows = [a for a in fig.axes[0].patches if isinstance(a, FancyArrowPatch)]
-    assert len(arrows) == int(((flows >= MIN_FLOW) & ~np.eye(len(COUNTRIES), dtype=bool)).sum()) > 0
-
-
-def test_network_node_labels_report_output():
-    m = stepped(4)
-    output = window_flows(m).sum(axis=0)
-    labels = {t.get_text().split("\n")[0]: t.get_text().split("\n")[1]
-              for t in painted(NetworkChart, m).axes[0].texts if isinstance(t, Annotation)}
-    assert labels["USA"] == f"{output[0]:.1f}" and labels["ROW"] == "(buys only)"
-
-
-def test_flows_heatmap_shows_the_last_four_quarters():
-    m = stepped(5)
-    chart = FlowsChart(m)
-    chart.update(m)
-    expected = window_flows(m)[:, :6]
-    shown = np.asarray(chart.image.get_array().filled(0.0))
-    assert shown.shape == (7, 6) and np.allclose(shown, np.where(expected > 0, expected, 0.0))
-    start = ExploreModel()
-    assert [t.get_text() for t in painted(FlowsChart, start).axes[0].texts] == ["no flows yet: press Step"]
-
-
-def test_timeseries_has_one_point_per_quarter():
-    m = stepped(6)
-    integration, foreign, tech, cost = painted(TimeSeriesChart, m).axes[:4]
-    assert len(integration.lines[0].get_xdata()) == 6
-    assert np.allclose(integration.lines[0].get_ydata(), 100 * m.timeseries()["integration_index"])
-    assert len(foreign.lines) == len(tech.lines) == len(cost.lines) == 6  # USA, GBR, CAN, AUS, NZL, EUR
-    assert integration.get_xlim() == (2025, 2045)  # fixed axis: lines grow, the frame does not move
-
-
-def test_firms_are_sampled_with_a_fixed_seed_when_many():
-    small = stepped(1)
-    shown = sum(len(c.get_offsets()) for c in painted(FirmsChart, small).axes[0].collections)
-    assert shown == int(small.firms.active.sum()) < MAX_FIRMS_SHOWN
-    big = ExploreModel(firm_scale=0.03)
-    assert int(big.firms.active.sum()) > MAX_FIRMS_SHOWN
-    a, b = painted(FirmsChart, big).axes[0].collections, painted(FirmsChart, big).axes[0].collections
-    assert sum(len(c.get_offsets()) for c in a) == MAX_FIRMS_SHOWN
-    assert all(np.array_equal(x.get_offsets(), y.get_offsets()) for x, y in zip(a, b))
-
-
 # -- components ---------------------------------------------------------------------------------------
 
 
-def image_bytes(rc) -> list[bytes]:
-    return [bytes(w.value) for w in rc.find(ipywidgets.Image).widgets]
+def charts(rc) -> list[LiveVegaLite]:
+    return rc.find(LiveVegaLite).widgets
 
 
-@pytest.mark.parametrize("panel", [NetworkPanel, FlowsPanel, TimeSeriesPanel, FirmsPanel])
-def test_panel_redraws_after_a_step_and_only_then(panel):
+def test_panels_send_a_layout_once_and_new_data_after_each_step_only():
     m = ExploreModel()
-    _, rc = solara.render(panel(m), handle_error=False)
-    before = image_bytes(rc)
-    assert len(before) == 1 and before[0].startswith(b"\x89PNG")
-    force_update()  # a re-render without a step keeps the cached picture
-    assert image_bytes(rc) == before
+    _, rc = solara.render(Panels(m), handle_error=False)
+    shown = charts(rc)
+    assert len(shown) == 7  # network, flows, firms and four over the run
+    layouts, data = [w.spec for w in shown], [w.datasets for w in shown]
+    force_update()  # a re-render without a step sends nothing new
+    assert [w.datasets for w in charts(rc)] == data
     m.step()
     force_update()  # what Mesa's Step does after stepping
-    assert image_bytes(rc) != before
+    assert [w.spec for w in charts(rc)] == layouts
+    assert all(w.datasets != before for w, before in zip(charts(rc), data))
 
 
-def test_network_panel_status_line():
+def test_a_comparison_adds_four_charts_of_both_scenarios():
+    m = ExploreModel(compare_with="full_ntib", years=2)
+    _, rc = solara.render(Panels(m), handle_error=False)
+    assert len(charts(rc)) == 11
+    for _ in range(3):
+        m.step()
+    force_update()
+    assert m.companion.steps == m.steps == 3
+    compared = [{row["series"] for row in json.loads(w.datasets).get("series", [])} for w in charts(rc)]
+    assert compared.count({"status_quo (this page)", "full_ntib (compared)"}) == 4
+
+
+def texts(rc) -> list[str]:
+    return [str(w.children[0]) for w in rc.find(v.Html, tag="span").widgets if w.children]
+
+
+def test_run_panel_status_line_and_command():
     m = stepped(3)
-    _, rc = solara.render(NetworkPanel(m), handle_error=False)
-    text, command = (w.children[0] for w in rc.find(v.Html, tag="span").widgets)
+    _, rc = solara.render(RunPanel(m), handle_error=False)
+    text, command = texts(rc)[:2]
     assert text == status_line(m) and command == run_command(m)
     assert text.startswith("status_quo · seed 1 · 2025Q3, step 3 of 80 · integration index, last four quarters ")
     assert status_line(NTIBModel(seed=1, years=20)).split(" · ")[3] == "integration index, last four quarters n/a"
@@ -274,39 +181,50 @@ def status(rc) -> str:
                 if w.children and " · seed " in str(w.children[0]))
 
 
-def mesa_time(rc) -> str:
-    return next(w.children[0] for w in rc.find(v.Html, tag="span").widgets
-                if w.children and str(w.children[0]).startswith("Time: "))
+def slider(rc, label: str) -> v.Slider:
+    """A sidebar slider by its name; its label shows its value too ("Seed: 1")."""
+    return next(w for w in rc.find(v.Slider).widgets if w.label.split(":")[0] == label)
 
 
-def test_page_has_the_sidebar_controls(page):
-    labels = {w.label for w in page.find(v.Slider).widgets} | {w.label for w in page.find(v.Select).widgets}
-    assert {"Scenario", "Seed", "Years", "Firm scale", "Government", "Preference margin", "Tariff",
-            "Export friction", "NTIB treatment", "Adaptation"} <= labels
+def set_slider(rc, label: str, value: float) -> None:
+    slider(rc, label).v_model = value
+
+
+def test_page_has_the_sidebar_controls_with_their_values_shown(page):
+    sliders = {w.label for w in page.find(v.Slider).widgets}
+    assert {"Seed: 1", "Years: 20", "Firm scale: 0.012", "Preference margin: 0.50", "Tariff: 0.10",
+            "Export friction: 0.40", "Play interval: 100 ms", "Quarters per redraw: 1"} == sliders
+    assert {"Scenario", "Government", "NTIB treatment", "Adaptation", "Compare with"} == {
+        w.label for w in page.find(v.Select).widgets}
+    set_slider(page, "Tariff", 0.35)
+    assert slider(page, "Tariff").label == "Tariff: 0.35"
+    assert any(t.startswith("Changed since the last Reset: Tariff.") for t in texts(page))
     assert page.find(v.Checkbox, label="Use the lever sliders").widget.v_model is False
     government = page.find(v.Select, label="Government").widget
     assert government.v_model == "USA" and government.items == ["USA", "GBR", "CAN", "AUS", "NZL"]
     scenario = page.find(v.Select, label="Scenario").widget
     assert scenario.v_model == "status_quo" and "full_ntib" in scenario.items
-    assert len(image_bytes(page)) == 4
+    assert len(charts(page)) == 7 and len(page.find(FilePicker).widgets) == 1
+
+
+def data(rc) -> list[dict]:
+    return [w.datasets for w in charts(rc)]
 
 
 def test_step_changes_the_plots_and_reset_brings_them_back(page):
-    start_images, start_status = image_bytes(page), status(page)
-    assert mesa_time(page) == "Time: 0.0" and "start, step 0 of 80" in start_status
+    start_data, start_status = data(page), status(page)
+    assert "start, step 0 of 80" in start_status
     for _ in range(3):
         click(page, "Step")
-    assert mesa_time(page) == "Time: 3.0" and "2025Q3, step 3 of 80" in status(page)
-    stepped_images = image_bytes(page)
-    assert all(a != b for a, b in zip(start_images, stepped_images))
+    assert "2025Q3, step 3 of 80" in status(page)
+    assert all(a != b for a, b in zip(start_data, data(page)))
     click(page, "Reset")
-    assert mesa_time(page) == "Time: 0.0" and status(page) == start_status
-    assert image_bytes(page) == start_images
+    assert status(page) == start_status and data(page) == start_data
 
 
 def test_reset_rebuilds_the_model_from_the_sidebar(page):
     page.find(v.Select, label="Scenario").widget.v_model = "full_ntib"
-    page.find(v.Slider, label="Seed").widget.v_model = 7
+    set_slider(page, "Seed", 7)
     click(page, "Step")
     assert status(page).startswith("status_quo · seed 1 ·")  # settings wait for Reset
     click(page, "Reset")
@@ -333,9 +251,9 @@ def built(monkeypatch) -> list[ExploreModel]:
 def test_reset_sets_the_chosen_governments_levers_and_leaves_the_others_to_the_scenario(page, built):
     page.find(v.Select, label="Government").widget.v_model = "CAN"
     page.find(v.Checkbox, label="Use the lever sliders").widget.v_model = True
-    page.find(v.Slider, label="Preference margin").widget.v_model = 0.3
-    page.find(v.Slider, label="Tariff").widget.v_model = 0.25
-    page.find(v.Slider, label="Export friction").widget.v_model = 0.75
+    set_slider(page, "Preference margin", 0.3)
+    set_slider(page, "Tariff", 0.25)
+    set_slider(page, "Export friction", 0.75)
     click(page, "Reset")
     m = built[-1]
     assert m.refused is None and status(page) == status_line(m)
@@ -356,7 +274,7 @@ def test_the_years_slider_sets_the_run_length(page):
     set_slider(page, "Years", 3)
     click(page, "Reset")
     assert status(page).startswith("status_quo · seed 1 · start, step 0 of 12 ·")
-    set_slider(page, "Render Interval (steps)", 99)
+    set_slider(page, "Quarters per redraw", 20)
     click(page, "Step")
     assert "2027Q4, step 12 of 12" in status(page) and button(page, "Step").disabled
 
@@ -372,24 +290,22 @@ def play_button(rc) -> v.Btn:
     return next(w for w in rc.find(v.Btn).widgets if w.children in (["▶"], ["❚❚"]))
 
 
-def set_slider(rc, label: str, value: int) -> None:
-    rc.find(v.Slider, label=label).widget.v_model = value
-
-
 def assert_at_the_end(rc) -> None:
-    assert "2044Q4, step 80 of 80" in status(rc) and mesa_time(rc) == "Time: 80.0"
+    assert "2044Q4, step 80 of 80" in status(rc)
     assert button(rc, "Step").disabled and play_button(rc).disabled
 
 
 def test_page_step_stops_at_the_last_quarter(page):
-    set_slider(page, "Render Interval (steps)", 99)  # one click asks for 99 quarters of a run of 80
-    button(page, "Step").click()
+    set_slider(page, "Quarters per redraw", 20)
+    for _ in range(5):  # the last click asks for 20 quarters of a run with none left
+        if not button(page, "Step").disabled:
+            button(page, "Step").click()
     assert_at_the_end(page)
 
 
 def test_page_play_stops_at_the_last_quarter(page):
-    set_slider(page, "Render Interval (steps)", 31)
-    set_slider(page, "Play Interval (ms)", 1)
+    set_slider(page, "Quarters per redraw", 17)
+    set_slider(page, "Play interval", 0)
     play_button(page).click()
     deadline = time.monotonic() + 60
     while "step 80 of 80" not in status(page) and time.monotonic() < deadline:
@@ -456,7 +372,8 @@ def test_a_value_no_control_can_give_is_refused_in_one_line_and_nothing_is_loade
     path = tmp_path / "elsewhere.toml"
     path.write_text('name = "elsewhere"\nextends = "full_ntib"\n')
     value = str(path) if value == "{path}" else value
-    widget = page.find(v.Select if label in ("Scenario", "Adaptation", "Government") else v.Slider, label=label).widget
+    widget = (page.find(v.Select, label=label).widget if label in ("Scenario", "Adaptation", "Government") else
+              slider(page, label))
     widget.v_model = value
     click(page, "Reset")
     line = refused_line(page)
@@ -471,7 +388,9 @@ def test_a_value_no_control_can_give_is_refused_in_one_line_and_nothing_is_loade
 
 def test_every_value_the_controls_can_give_is_accepted():
     for name, control in MODEL_PARAMS.items():
-        choices = control.get("values") or [control.get("min", False), control.get("max", True)]
+        choices = control.get("values") or {"File": [b"", b"x" * MAX_TOML_BYTES], "FileName": ["", "mine.toml"],
+                                            "Checkbox": [False, True]}.get(control["type"]) or [
+            control["min"], control["max"]]
         for choice in choices:
             assert refusal({**DEFAULTS, name: choice}) is None, (name, choice)
 
@@ -498,3 +417,79 @@ def test_the_page_downloads_what_ntib_run_writes(tmp_path):
     written = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert len(summary) == 1 and summary["integration_index"].iloc[0] == written["integration_index"]
     assert summary.drop(columns=["scenario", "start", "end"]).dtypes.map(lambda t: t.kind in "if").all()
+
+
+# -- a scenario file of the user's own, and a comparison ----------------------------------------------
+
+
+def upload(rc, name: str, data: bytes) -> None:
+    """What the browser's file picker sends: the name and the bytes, base64."""
+    rc.find(FilePicker).widget.chosen = {"name": name, "data": base64.b64encode(data).decode()}
+
+
+def test_an_uploaded_scenario_runs_at_reset_and_its_command_reproduces_it(page, tmp_path, capsys):
+    text = b'name = "mine"\nextends = "full_ntib"\n[USA]\npreference_margin = 0.2\n'
+    upload(page, "mine.toml", text)
+    assert "Using mine.toml, not the Scenario select" in texts(page)
+    click(page, "Reset")
+    assert refused_line(page) is None and status(page).startswith("mine · seed 1 · start")
+    command = next(t for t in texts(page) if t.startswith("ntib run "))
+    assert command.startswith("ntib run --scenario mine.toml --seed 1 --years 20")
+    for _ in range(2):
+        click(page, "Step")
+    (tmp_path / "mine.toml").write_bytes(text)
+    words = shlex.split(command)[1:]
+    words[words.index("mine.toml")] = str(tmp_path / "mine.toml")
+    capsys.readouterr()
+    assert cli.main([*words, "--years", "1", "--json"]) == 0
+    ran = json.loads(capsys.readouterr().out)
+    assert ran["scenario"] == "mine"
+    click(page, "Use the Scenario select")
+    click(page, "Reset")
+    assert status(page).startswith("status_quo · seed 1 · start")
+
+
+@pytest.mark.parametrize(("name", "data", "fragment"), [
+    ("mine.toml", b'extends = "/etc/anything.toml"\n', "Scenario file: mine.toml: extends: '/etc/anything.toml'; "
+                                                      "allowed in an uploaded file: one of allied_hedging"),
+    ("mine.toml", b'extends = "beside.toml"\n', "allowed in an uploaded file: one of"),
+    ("mine.toml", b"[USA\n", "Scenario file: mine.toml: "),
+    ("mine.toml", b'[USA]\npreference_margin = 7\n', "Scenario file: mine.toml"),
+    ("mine.toml", b"\xef\xbb\xbfname = 'x'\n", "byte-order mark"),
+    ("../../etc/passwd.toml", b'name = "x"\n', "Scenario file name '../../etc/passwd.toml'; allowed: a name"),
+    ("mine.txt", b'name = "x"\n', "Scenario file name 'mine.txt'; allowed: a name ending in .toml"),
+])
+def test_an_upload_the_page_cannot_trust_is_refused_in_one_line(page, capsys, name, data, fragment):
+    upload(page, name, data)
+    click(page, "Reset")
+    line = refused_line(page)
+    assert line is not None and fragment in line and "/tmp" not in line, line
+    assert status(page) == status_line(ExploreModel())
+    assert capsys.readouterr().err.count("ntib: warning: the page sent ") == 1
+
+
+def test_an_upload_past_the_size_limit_or_not_base64_is_refused(page):
+    upload(page, "big.toml", b"#" * (MAX_TOML_BYTES + 1))
+    click(page, "Reset")
+    assert "Scenario file 1,000,001 bytes; allowed: the bytes of a TOML file of at most 1,000,000" in refused_line(
+        page)
+    page.find(FilePicker).widget.chosen = {"name": "mine.toml", "data": "not base64!"}
+    click(page, "Reset")
+    assert refused_line(page) is not None
+
+
+def test_warnings_of_loading_are_shown_on_the_page(page):
+    upload(page, "empty.toml", b'name = "empty"\n')
+    click(page, "Reset")
+    warnings = [t for t in texts(page) if t.startswith("Warning: ")]
+    assert len(warnings) == 1 and "empty.toml: sets nothing" in warnings[0] and "/tmp" not in warnings[0]
+
+
+def test_compare_with_runs_a_second_scenario_stepped_with_the_first(page):
+    page.find(v.Select, label="Compare with").widget.v_model = "america_first"
+    click(page, "Reset")
+    assert len(charts(page)) == 11
+    for _ in range(2):
+        click(page, "Step")
+    compared = [{row["series"] for row in json.loads(w.datasets).get("series", [])} for w in charts(page)]
+    assert compared.count({"status_quo (this page)", "america_first (compared)"}) == 4

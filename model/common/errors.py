@@ -2,6 +2,11 @@
 to print a warning line."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_COLLECTED: ContextVar[list[str] | None] = ContextVar("collected_warnings", default=None)
 
 
 def one_line(message: str) -> str:
@@ -24,8 +29,25 @@ class ConservationError(InputError):
 
 
 def warn(message: str) -> None:
-    """One line on stderr about something the user may not have meant; the run goes on."""
-    print(f"ntib: warning: {one_line(message)}", file=sys.stderr)
+    """One line on stderr about something the user may not have meant; the run goes on. Inside
+    `collected_warnings`, the line is kept for the caller to show instead."""
+    if (collected := _COLLECTED.get()) is not None:
+        collected.append(one_line(message))
+    else:
+        print(f"ntib: warning: {one_line(message)}", file=sys.stderr)
+
+
+@contextmanager
+def collected_warnings() -> Iterator[list[str]]:
+    """The warnings given inside the block, not printed but kept, for a page to show its user (the server's
+    stderr is not where a browser's user looks). A context variable, so one session's warnings are not
+    another's."""
+    collected: list[str] = []
+    token = _COLLECTED.set(collected)
+    try:
+        yield collected
+    finally:
+        _COLLECTED.reset(token)
 
 
 _WARNED: set[str] = set()

@@ -12,9 +12,10 @@ import json
 import numbers
 import os
 import re
+import tempfile
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import TypeGuard
@@ -22,7 +23,7 @@ from typing import TypeGuard
 import numpy as np
 
 from model.common.countries import COUNTRIES, FIVE_EYES, N_COUNTRIES, N_SECTORS, SECTORS, C
-from model.common.errors import InputError, warn
+from model.common.errors import InputError, collected_warnings, warn
 from model.common.quarters import MAX_YEARS, START_YEAR, quarter_label
 from model.common.validation import codes, load_toml, number, parse_toml, read_toml, shown
 from model.policy.levers import LEVERS, Policy
@@ -31,6 +32,7 @@ from model.policy.params import Params
 
 TOP_KEYS = {"name", "description", "extends", "alliance", "budgets", "shocks", "params", *COUNTRIES}
 SCENARIO_EXAMPLE = "model/scenarios/status_quo.toml"  # the file an error about a scenario file points to
+UPLOAD_NAME = re.compile(r"[\w.-]{1,100}\.toml", re.ASCII)
 MAX_DEMAND_FACTOR = 10.0  # a demand surge multiplies budgets by at most this
 SHOCK_KINDS = {"demand": (0.0, MAX_DEMAND_FACTOR), "supply": (0.0, 1.0)}
 SHOWN_SET = 200  # characters of a --set an error line repeats
@@ -289,6 +291,31 @@ def load_scenario(name_or_path: str, overrides: Sequence[str] = (), warn_unchang
         for text, why in _without_effect(raw, where, name_or_path, assignments, spec):
             warn(f"--set {text} changes nothing: {why}")
     return spec
+
+
+def load_uploaded_scenario(data: bytes, file_name: str, overrides: Sequence[str] = ()) -> ScenarioSpec:
+    """A scenario file's bytes sent by a user who is not on this machine (the page's upload), read as
+    `load_scenario` reads a file, with two rules more: the name must be a plain `*.toml` file name, and `extends`
+    may name only a shipped scenario, since the sender's other files are not here and this machine's must not be
+    readable through it. Errors and warnings name the file as the user called it."""
+    if not UPLOAD_NAME.fullmatch(file_name):
+        raise InputError(f"file name {shown(file_name)}; allowed: a name ending in .toml, of letters, digits, "
+                         "'_', '-' and '.'")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / file_name
+        path.write_bytes(data)
+        try:
+            parent = read_toml(path, SCENARIO_EXAMPLE).get("extends")
+            if parent is not None and parent not in scenario_names():
+                raise InputError(f"{file_name}: extends: {shown(parent)}; allowed in an uploaded file: one of "
+                                 f"{', '.join(scenario_names())} (the page cannot read the files beside yours)")
+            with collected_warnings() as notes:
+                spec = load_scenario(str(path), overrides)
+        except InputError as exc:
+            raise InputError(str(exc).replace(f"{folder}/", "")) from None
+    for note in notes:
+        warn(note.replace(f"{folder}/", ""))
+    return replace(spec, source=file_name)
 
 
 def _assignment(text: str) -> tuple[str, list[str], object]:

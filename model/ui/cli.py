@@ -35,7 +35,8 @@ from model.ui.arguments import Parser, firm_scale, folder, host, int_in, schedul
 PR_SET_PDEATHSIG = 1  # from linux/prctl.h
 NO_CDN = "http://127.0.0.1:9/"  # the discard port, where nothing answers: the CDN of a server with every file stored
 # What the page loads beyond Solara's template: Mesa's panel grid (solara.GridDraggable) and the icon font.
-FRONT_END_EXTRA = ("@widgetti/vue-grid-layout@2.3.13-alpha.2", "font-awesome@4.5.0")
+FRONT_END_EXTRA = ("@widgetti/vue-grid-layout@2.3.13-alpha.2", "font-awesome@4.5.0", "vega@5", "vega-lite@5",
+                   "vega-embed@6")
 WRITER = "ntib run"  # the manifest's `written_by`: how a later run knows an --out folder's files are its own
 STOP_SECONDS = 10.0  # how long the server may take to stop on SIGTERM before it is killed
 
@@ -161,7 +162,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
     if not _loopback(args.host):
         warn(f"listening on {args.host}: anyone who can reach this machine on port {args.port} can use the page "
              "and make it compute")
-    environment = dict(os.environ)
+    environment = {**os.environ, "SOLARA_THEME_SHOW_BANNER": "False"}  # the badge covered a chart's corner
     if missing_front_end():
         print("ntib: note: the page's browser files are not stored here, so it loads them from a CDN and stays "
               "blank without one; make demo (or .venv/bin/python scripts/solara_assets.py) stores them",
