@@ -84,7 +84,7 @@ def main() -> None:
     with viz_server() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name, (width, scheme) in SHOTS.items():
-            page = browser.new_page(viewport={"width": width, "height": 1000}, color_scheme=scheme)
+            page = browser.new_page(viewport={"width": width, "height": 1250}, color_scheme=scheme)
             started = time.perf_counter()
             page.goto(url)
             page.wait_for_function(f"document.querySelectorAll('{CHARTS} canvas').length >= {CHARTS_SHOWN}",

@@ -142,6 +142,7 @@ def test_series_have_one_point_per_quarter_and_country_on_a_fixed_year_axis():
         COUNTRY_NAMES[c] for c in PRODUCERS}
     x = SeriesChart(m, "tech").spec["layer"][0]["encoding"]["x"]
     assert x["scale"]["domain"] == [2025, 2045] and x["axis"]["format"] == "d"  # whole years; the frame stays
+    assert x["axis"]["values"] == [2025, 2030, 2035, 2040, 2045]
 
 
 def test_comparison_holds_both_scenarios_stepped_together():

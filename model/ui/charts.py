@@ -66,11 +66,11 @@ def themed(chart: alt.TopLevelMixin, dark: bool) -> alt.TopLevelMixin:
     """The page's look: a transparent background, so the chart sits on the page's light or dark card, with text and
     grid lines that read on it."""
     ink, grid = ("#e0e0e0", "#555555") if dark else ("#222222", "#dddddd")
-    return chart.configure(background="transparent", font="sans-serif").configure_view(stroke=None).configure_axis(
+    return chart.configure(background="transparent", font="sans-serif", autosize=alt.AutoSizeParams(
+        type="fit-x", contains="padding", resize=True)).configure_view(stroke=None).configure_axis(  # axis labels inside the width
         labelColor=ink, titleColor=ink, gridColor=grid, domainColor=ink, tickColor=ink, labelFontSize=10,
-        titleFontSize=10).configure_legend(labelColor=ink, titleColor=ink).configure_title(
+        titleFontSize=10).configure_legend(labelColor=ink, titleColor=ink, symbolOpacity=1).configure_title(
         color=ink, fontSize=12, anchor="start").configure_text(color=ink)
-
 
 
 
@@ -110,8 +110,9 @@ class LiveChart:
 
 def _years(m: NTIBModel) -> alt.X:
     """A quarter's year on a whole-year axis spanning the run."""
+    step = 1 if m.years <= 6 else 5
     return alt.X("year:Q", title=None, scale=alt.Scale(domain=[START_YEAR, START_YEAR + m.years], nice=False),
-                 axis=alt.Axis(format="d", tickMinStep=1))
+                 axis=alt.Axis(format="d", values=list(range(START_YEAR, START_YEAR + m.years + 1, step))))
 
 
 def _series(ts: pd.DataFrame, **columns: pd.Series) -> pd.DataFrame:
