@@ -36,3 +36,13 @@ def test_every_outcome_has_a_human_name_of_its_own():
     labels = [outcome_label(column) for column in outcome_columns()]
     assert len(set(labels)) == len(labels) and not any("_" in label or "." in label for label in labels)
     assert outcome_label("flows.CAN.USA", unit=True) == "value bought, Canada from United States (US$bn over the run)"
+
+
+def test_every_shipped_scenario_has_a_human_name_of_its_own():
+    from model.policy.scenario import scenario_names
+    from model.ui.names import SCENARIO_NAMES, scenario_label
+
+    assert set(SCENARIO_NAMES) == set(scenario_names())
+    labels = [scenario_label(name) for name in scenario_names()]
+    assert len(set(labels)) == len(labels) and not any("_" in label for label in labels)
+    assert scenario_label("my_own") == "my_own"

@@ -1,11 +1,19 @@
-"""Human names for what the outputs show, one table each for countries and outcomes, so that every figure and
-readable table names a thing the same way (and none shows a column name such as `unit_cost_index.GBR`)."""
+"""Human names for what the outputs show, one table each for countries, shipped scenarios and outcomes, so that
+every figure and readable table names a thing the same way (and none shows a column name such as
+`unit_cost_index.GBR`)."""
 
 from __future__ import annotations
 
 COUNTRY_NAMES: dict[str, str] = {
     "USA": "United States", "GBR": "United Kingdom", "CAN": "Canada", "AUS": "Australia", "NZL": "New Zealand",
     "EUR": "Europe", "ROW": "rest of the world",
+}
+
+SCENARIO_NAMES: dict[str, str] = {
+    "status_quo": "status quo (late 2025)", "pre_2025": "before the 2025 US tariffs", "full_ntib": "full NTIB",
+    "aukus_only": "AUKUS only", "allied_hedging": "allies hedge toward Europe",
+    "america_first": "America First escalation", "ntib_expansion": "NTIB extended to Europe",
+    "demand_surge": "demand surge",
 }
 
 # An outcome's measure (its column name before the first dot) -> (name, unit); the run totals of `ntib run`
@@ -30,6 +38,11 @@ MEASURES: dict[str, tuple[str, str]] = {
 }
 MONEY = {"government_paid": "governments paid", "firms_received": "firms received", "tariff_revenue": "tariff revenue",
          "licensing_costs": "licensing costs", "offsets_discharged": "offsets discharged"}
+
+
+def scenario_label(name: str) -> str:
+    """A shipped scenario's human name; a user's scenario keeps the name its file gives it."""
+    return SCENARIO_NAMES.get(name, name)
 
 
 def _country(code: str) -> str:
