@@ -15,6 +15,7 @@ controls; Mesa's ModelController still steps, plays and resets the model.
 
 import base64
 import binascii
+import functools
 import math
 import numbers
 from typing import Any, override
@@ -26,8 +27,9 @@ from model.common.countries import FIVE_EYES
 from model.common.errors import InputError, collected_warnings, warn
 from model.common.validation import MAX_TOML_BYTES, shown
 from model.policy.knobs import ADAPTATION_MODES, adaptation_overrides, knob_overrides
-from model.policy.scenario import UPLOAD_NAME, load_uploaded_scenario, scenario_names
+from model.policy.scenario import UPLOAD_NAME, load_scenario, load_uploaded_scenario, scenario_names
 from model.simulation.model import DEFAULT_FIRM_SCALE, DEFAULT_SEED, NTIBModel
+from model.ui.names import SCENARIO_NAMES, scenario_label
 from model.ui.viz import Panels
 from model.ui.widgets import FilePicker
 
@@ -175,6 +177,12 @@ def value_text(name: str, value: object) -> str:
     return str(value)
 
 
+@functools.cache
+def described(name: str) -> str:
+    """A shipped scenario's human name and the description its file gives, to read under the select."""
+    return f"{scenario_label(name)}: {load_scenario(name).description}"
+
+
 def uploaded(chosen: dict) -> tuple[bytes, str]:
     """The bytes and name of a file the browser says it sent (base64 data): anything else reads as no bytes,
     under its name as sent, so that the model refuses it with the reason."""
@@ -242,6 +250,8 @@ def Sidebar(model: solara.Reactive[ExploreModel], parameters: solara.Reactive[di
         with solara.Card(group, margin=0):
             for name in names:
                 Control(name, parameters)
+                if name in ("scenario_name", "compare_with") and parameters.value[name] in SCENARIO_NAMES:
+                    solara.Text(described(parameters.value[name]), style={"font-size": "0.8em"})
             if group == "Scenario":
                 Upload(parameters)
 

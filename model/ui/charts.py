@@ -64,10 +64,10 @@ def when(m: NTIBModel) -> str:
 
 def themed(chart: alt.TopLevelMixin, dark: bool) -> alt.TopLevelMixin:
     """The page's look: a transparent background, so the chart sits on the page's light or dark card, with text and
-    grid lines that read on it."""
+    grid lines that read on it; the axis labels inside the column's width, laid out again as data arrives."""
     ink, grid = ("#e0e0e0", "#555555") if dark else ("#222222", "#dddddd")
     return chart.configure(background="transparent", font="sans-serif", autosize=alt.AutoSizeParams(
-        type="fit-x", contains="padding", resize=True)).configure_view(stroke=None).configure_axis(  # axis labels inside the width
+        type="fit-x", contains="padding", resize=True)).configure_view(stroke=None).configure_axis(
         labelColor=ink, titleColor=ink, gridColor=grid, domainColor=ink, tickColor=ink, labelFontSize=10,
         titleFontSize=10).configure_legend(labelColor=ink, titleColor=ink, symbolOpacity=1).configure_title(
         color=ink, fontSize=12, anchor="start").configure_text(color=ink)
