@@ -21,6 +21,7 @@ from model.metrics.derived import DERIVED
 from model.metrics.statistics import ci_columns, mean_ci
 from model.runs.study_file import load_study
 from model.ui.figures import INTEGRATION_LABEL, flows_heatmap, save, scenarios_over_time, year_of
+from model.ui.names import scenario_label
 from model.ui.study import (
     Headline,
     flows_matrix,
@@ -92,7 +93,7 @@ def key_outcomes(runs: pd.DataFrame, names: list[str], spread: str, out) -> None
         v = runs.assign(v=outcome.compute(runs))
         stats = [mean_ci(v.loc[v["scenario"] == n, "v"]) for n in names]
         ax.bar(range(len(names)), [m for m, _ in stats], yerr=[h for _, h in stats], color=colours, capsize=3)
-        ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=8)
+        ax.set_xticks(range(len(names)), [scenario_label(n) for n in names], rotation=60, ha="right", fontsize=8)
         ax.set_title(outcome.label, fontsize=10)
         ax.set_ylabel(textwrap.fill(outcome.unit, 44), fontsize=8)
         ax.grid(axis="y", alpha=0.3)

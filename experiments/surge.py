@@ -27,6 +27,7 @@ from model.policy.scenario import load_scenario
 from model.runs.experiment import Results
 from model.runs.study_file import load_study
 from model.ui.figures import band, save, year_of
+from model.ui.names import scenario_label
 from model.ui.study import (
     Headline,
     headline,
@@ -134,7 +135,7 @@ def outcome_bars(runs: pd.DataFrame, scenarios: list[str], spread: str, out) -> 
     axes[1].set_ylabel("quarters from the shock until lead time\nis no more than 10 % above normal")
     axes[1].set_title("Time to recover (runs that recovered)")
     for ax in axes:
-        ax.set_xticks(range(len(scenarios)), scenarios)
+        ax.set_xticks(range(len(scenarios)), [scenario_label(s) for s in scenarios], fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     axes[0].legend(frameon=False)
     fig.suptitle(f"Munitions resilience (mean and 95 % interval over {spread})")
@@ -149,7 +150,7 @@ def delivery_bands(series: pd.DataFrame, scenarios: list[str], spread: str, out)
     fig, axes = plt.subplots(1, len(shocks), figsize=(12, 4.5), sharey=True)
     for ax, shock in zip(axes, shocks):
         for name in scenarios:
-            band(ax, s[(s["shock"] == shock) & (s["scenario"] == name)], "ratio", label=name)
+            band(ax, s[(s["shock"] == shock) & (s["scenario"] == name)], "ratio", label=scenario_label(name))
         ax.axvspan(2027, 2027 + shocks[shock] / 4, color="grey", alpha=0.15, label="shock")
         ax.set_title(shock)
         ax.set_xlabel("year")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -79,6 +80,8 @@ def test_scenarios_script(tmp_path):
                                                                 "--years", "2")) == 0
     for stem in ("key_outcomes", "integration_over_time", "us_foreign_share", "flows_heatmap"):
         assert (tmp_path / f"{stem}.png").is_file() and (tmp_path / f"{stem}.svg").is_file()
+        shown = re.findall(r"<!-- (.*?) -->", (tmp_path / f"{stem}.svg").read_text())  # the texts it shows
+        assert "full NTIB" in shown and not any("full_ntib" in text for text in shown), stem
     table = pd.read_csv(tmp_path / "scenario_outcomes.csv")
     # the study file's order, status_quo first (not the first two alphabetically)
     assert table["scenario"].tolist() == ["status_quo", "full_ntib"]
