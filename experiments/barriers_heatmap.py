@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from model.common.countries import FIVE_EYES
+from model.metrics.derived import DERIVED
 from model.metrics.statistics import ci_columns
 from model.runs.study_file import load_study
 from model.ui.study import (
@@ -35,12 +36,7 @@ from model.ui.study import (
 
 STUDY = Path(__file__).with_name("studies") / "barriers_heatmap.toml"  # the design: tariff x friction grid
 
-OUTCOMES = [  # (column, label, unit, function of the flat run rows)
-    ("integration", "integration index", "% of Five Eyes procurement to another Five Eyes country",
-     lambda r: 100 * r["integration_index"]),
-    ("capability", "Five Eyes capability per dollar", "quality-units per US$bn, mean of the five buyers",
-     lambda r: r[[f"capability_per_bn.{c}" for c in FIVE_EYES]].mean(axis=1)),
-]
+OUTCOMES = [DERIVED[key] for key in ("integration", "five_eyes_capability_per_bn")]
 
 
 def build() -> argparse.ArgumentParser:
@@ -54,39 +50,39 @@ def run(args: argparse.Namespace) -> None:
     points = list(study.build().points)
     tariffs, frictions = (np.array(sorted({dict(p.factors)[name] for p in points})) for name in ("tariff", "friction"))
     design, res = sweep(args, study.name, points, series=study.series)
+    integration = DERIVED["integration"]
     effect = headline(args, design, res, Headline(
-        "no barriers against the highest tariff and full friction", "integration index (% of Five Eyes procurement)",
-        OUTCOMES[0][3], point_where(points, tariff=float(tariffs[-1]), friction=float(frictions[-1])),
+        "no barriers against the highest tariff and full friction", integration.heading, integration.compute,
+        point_where(points, tariff=float(tariffs[-1]), friction=float(frictions[-1])),
         point_where(points, tariff=0.0, friction=0.0))) if args.runs > 1 else None
-    runs = res.runs.assign(**{col: get(res.runs) for col, _, _, get in OUTCOMES})
+    runs = res.runs.assign(**{outcome.key: outcome.compute(res.runs) for outcome in OUTCOMES})
     rows = []
     for (t, f), group in runs.groupby(["tariff", "friction"]):
         row = {"US tariff (%)": round(100 * t, 1), "export friction": f}
-        for col, label, _unit, _ in OUTCOMES:
-            row |= ci_columns(label, group[col])
+        for outcome in OUTCOMES:
+            row |= ci_columns(outcome.label, group[outcome.key])
         rows.append(row)
     table = pd.DataFrame(rows)
     with report(args, design, res, effect) as out:
         figure(table, tariffs, frictions, spread_of(args), out)
-        units = "; ".join(f"{label}: {unit}" for _, label, unit, _ in OUTCOMES)
+        units = "; ".join(f"{outcome.label}: {outcome.unit}" for outcome in OUTCOMES)
         write_table(table, out, "barriers_heatmap", "US tariff level x export-control friction",
-                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread_of(args)}; run "
-                    "totals over "
+                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread_of(args)}, "
                     f"{args.years} years from 2025Q1. Units: {units}.")
     print(table.round(3).to_string(index=False))
 
 
 def figure(table: pd.DataFrame, tariffs: np.ndarray, frictions: np.ndarray, spread: str, out) -> None:
     fig, axes = plt.subplots(1, len(OUTCOMES), figsize=(7 * len(OUTCOMES), 5.8), layout="constrained")
-    for ax, (_, label, unit, _) in zip(np.atleast_1d(axes), OUTCOMES):
-        mean = table.pivot(index="US tariff (%)", columns="export friction", values=f"{label} mean")
-        half = table.pivot(index="US tariff (%)", columns="export friction", values=f"{label} hi") - mean
+    for ax, outcome in zip(np.atleast_1d(axes), OUTCOMES):
+        mean = table.pivot(index="US tariff (%)", columns="export friction", values=f"{outcome.label} mean")
+        half = table.pivot(index="US tariff (%)", columns="export friction", values=f"{outcome.label} hi") - mean
         im = ax.imshow(mean.to_numpy(), origin="lower", cmap="viridis", aspect="auto")
         ax.set_xticks(range(len(frictions)), [f"{f:g}" for f in frictions])
         ax.set_yticks(range(len(tariffs)), [f"{100 * t:g}" for t in tariffs])
         ax.set_xlabel("US export-control friction toward the allies\n(0 = licence-free, 1 = all licensed, 60 days)")
         ax.set_ylabel("US tariff on end items and components (%)")
-        ax.set_title(label)
+        ax.set_title(outcome.label)
         span = np.nanmax(mean.to_numpy()) - np.nanmin(mean.to_numpy())
         for i in range(mean.shape[0]):
             for j in range(mean.shape[1]):
@@ -94,7 +90,7 @@ def figure(table: pd.DataFrame, tariffs: np.ndarray, frictions: np.ndarray, spre
                 dark = v < np.nanmin(mean.to_numpy()) + 0.6 * span
                 ax.text(j, i, f"{v:.3g}\n±{half.iat[i, j]:.2g}", ha="center", va="center", fontsize=7,
                         color="white" if dark else "black")
-        fig.colorbar(im, ax=ax, label=unit, shrink=0.85)
+        fig.colorbar(im, ax=ax, label=textwrap.fill(outcome.unit, 50), shrink=0.85)
     fig.suptitle(f"Barriers to US trade with the allies (mean ± 95 % half-width over {spread})")
     fig.savefig(out / "barriers_heatmap.png", dpi=130)
     fig.savefig(out / "barriers_heatmap.svg")

@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from model.common.countries import ALLIES
+from model.metrics.derived import DERIVED
 from model.metrics.statistics import ci_columns
 from model.runs.study_file import load_study
 from model.ui.figures import band, save
@@ -36,14 +37,7 @@ from model.ui.study import (
 
 STUDY = Path(__file__).with_name("studies") / "preference_sweep.toml"  # the design: margins x qualifying lists
 NO_LIST = "no qualifying list"  # the level of the `rules` factor without the list
-OUTCOMES = [  # (label, unit, function of the flat run rows)
-    ("US foreign share", "% of US end-item procurement", lambda r, _years: 100 * r["foreign_share.USA"]),
-    ("integration index", "% of Five Eyes procurement to another Five Eyes country",
-     lambda r, _years: 100 * r["integration_index"]),
-    ("US unit-cost index", "cost per unit of capability, 2025Q1 = 1", lambda r, _years: r["unit_cost_index.USA"]),
-    ("allied sales to the US", "US$bn a year (end items and components)",
-     lambda r, y: r[[f"flows.USA.{c}" for c in ALLIES]].sum(axis=1) / y),
-]
+OUTCOMES = [DERIVED[key] for key in ("us_foreign_share", "integration", "us_unit_cost", "allied_sales_to_us")]
 
 
 def build() -> argparse.ArgumentParser:
@@ -59,34 +53,35 @@ def run(args: argparse.Namespace) -> None:
     margins = np.array(sorted({dict(p.factors)["margin"] for p in points}))
     lists = list(dict.fromkeys(dict(p.factors)["rules"] for p in points))
     design, res = sweep(args, study.name, points, series=study.series)
+    foreign = DERIVED["us_foreign_share"]
     effect = headline(args, design, res, Headline(
-        "US margin 0 against 0.5, no qualifying list", "US foreign share (% of US end-item procurement)",
-        lambda r: 100 * r["foreign_share.USA"], point_where(points, margin=0.5, rules=NO_LIST),
+        "US margin 0 against 0.5, no qualifying list", foreign.heading, foreign.compute,
+        point_where(points, margin=0.5, rules=NO_LIST),
         point_where(points, margin=0.0, rules=NO_LIST))) if {0.0, 0.5} <= set(margins.tolist()) else None
     runs = res.runs
     rows = []
     for (name, m), group in runs.groupby(["rules", "margin"], sort=False):
         rows.append({"qualifying countries": name, "US preference margin (%)": round(100 * m, 1),
-                     **{k: v for label, unit, get in OUTCOMES
-                        for k, v in ci_columns(f"{label} ({unit})", get(group, args.years)).items()}})
+                     **{k: v for outcome in OUTCOMES
+                        for k, v in ci_columns(outcome.heading, outcome.compute(group)).items()}})
     table = pd.DataFrame(rows)
     with report(args, design, res, effect) as out:
-        figure(runs, lists, args.years, spread_of(args), out)
+        figure(runs, lists, spread_of(args), out)
         write_table(table, out, "preference_sweep", "US preference margin sweep",
-                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread_of(args)}; run "
-                    "totals over "
-                    f"{args.years} years from 2025Q1 (unit cost: end of run). Base scenario status_quo.")
+                    f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread_of(args)}, "
+                    f"{args.years} years from 2025Q1; each column's unit says whether it is a run total, a yearly "
+                    "mean over the run or the state at the end. Base scenario status_quo.")
     print(table.rename(columns=lambda c: re.sub(r" \(.*\)", "", c)).round(3).to_string(index=False))
 
 
-def figure(runs: pd.DataFrame, lists: list[str], years: int, spread: str, out) -> None:
+def figure(runs: pd.DataFrame, lists: list[str], spread: str, out) -> None:
     fig, axes = plt.subplots(2, 2, figsize=(11, 8), sharex=True)
-    for ax, (label, unit, get) in zip(axes.flat, OUTCOMES):
-        values = runs.assign(v=get(runs, years))
+    for ax, outcome in zip(axes.flat, OUTCOMES):
+        values = runs.assign(v=outcome.compute(runs))
         for name in lists:
             band(ax, values[values["rules"] == name], "v", x="margin", label=name, x_scale=100, marker="o", ms=3)
-        ax.set_title(label)
-        ax.set_ylabel(unit, fontsize=9)
+        ax.set_title(outcome.label)
+        ax.set_ylabel(textwrap.fill(outcome.unit, 48), fontsize=9)
         ax.grid(alpha=0.3)
     for ax in axes[1]:
         ax.set_xlabel("US preference margin on non-qualifying foreign offers (%)")

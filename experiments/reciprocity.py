@@ -38,6 +38,7 @@ from matplotlib.ticker import MaxNLocator
 
 from model.common.countries import FIVE_EYES
 from model.common.errors import InputError
+from model.metrics.derived import DERIVED
 from model.metrics.statistics import mean_ci
 from model.policy.adaptation import ADAPTATION
 from model.policy.knobs import adaptation_overrides
@@ -71,9 +72,10 @@ def run(args: argparse.Namespace) -> None:
               for c in grids["contagion"] for r in grids["response"] for shock in (False, True)]
     design, res = sweep(args, "reciprocity", points, series_columns=["t", "quarter", "integration_index", *PAIRS])
     middle = {name: float(values[len(values) // 2]) for name, values in grids.items()}
+    integration = DERIVED["integration"]
     effect = headline(args, design, res, Headline(
         f"the US tariff shock on Canada, contagion {middle['contagion']:g} and response {middle['response']:g}",
-        "integration index over the run (% of Five Eyes procurement)", lambda r: 100 * r["integration_index"],
+        integration.heading, integration.compute,
         point_where(points, **middle, shock=False), point_where(points, **middle, shock=True)))
     per_seed = outcomes(res.series)
     summary = summarise(per_seed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import textwrap
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,10 +17,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from model.common.countries import ALLIES
+from model.metrics.derived import DERIVED
 from model.metrics.statistics import ci_columns, mean_ci
 from model.runs.study_file import load_study
 from model.ui.figures import INTEGRATION_LABEL, flows_heatmap, save, scenarios_over_time, year_of
+from model.ui.names import scenario_label
 from model.ui.study import (
     Headline,
     flows_matrix,
@@ -35,19 +37,9 @@ from model.ui.study import (
 
 STUDY = Path(__file__).with_name("studies") / "scenarios.toml"  # the design: which scenarios, seeds, years
 
-# (column label, unit, function of the flat run rows)
-OUTCOMES = [
-    ("integration index", "% of Five Eyes procurement", lambda r: 100 * r["integration_index"]),
-    ("US foreign share", "% of US procurement", lambda r: 100 * r["foreign_share.USA"]),
-    ("allies' foreign share", "% of allied procurement, mean of four",
-     lambda r: 100 * r[[f"foreign_share.{c}" for c in ALLIES]].mean(axis=1)),
-    ("Canada to the US", "% of Canadian procurement", lambda r: 100 * r["us_share.CAN"]),
-    ("Five Eyes co-development", "programmes active or completed",
-     lambda r: r[[c for c in r.columns if c.startswith("codev.") and "EUR" not in c]].sum(axis=1)),
-    ("allied technology", "mean quality, 2025 US = 1", lambda r: r[[f"tech.{c}" for c in ALLIES]].mean(axis=1)),
-    ("US unit-cost index", "2025Q1 = 1", lambda r: r["unit_cost_index.USA"]),
-    ("US capability per dollar", "quality-units per US$bn", lambda r: r["capability_per_bn.USA"]),
-]
+OUTCOMES = [DERIVED[key] for key in (  # the key outcomes, one panel each
+    "integration", "us_foreign_share", "allied_foreign_share", "canada_to_us", "five_eyes_codev", "allied_tech",
+    "us_unit_cost", "us_capability_per_bn")]
 
 
 def build() -> argparse.ArgumentParser:
@@ -65,17 +57,17 @@ def run(args: argparse.Namespace) -> None:
     design, res = sweep(args, study.name, points, series=study.series)
     effect = None
     if {"status_quo", "full_ntib"} <= set(names):
+        integration = DERIVED["integration"]
         effect = headline(args, design, res, Headline(
-            "full NTIB against the status quo", "integration index (% of Five Eyes procurement)",
-            lambda r: 100 * r["integration_index"], point_where(points, "status_quo"),
-            point_where(points, "full_ntib")))
+            "full NTIB against the status quo", integration.heading, integration.compute,
+            point_where(points, "status_quo"), point_where(points, "full_ntib")))
     runs, ts = res.runs, res.series.assign(year=lambda d: year_of(d["quarter"]))
     rows = [{"scenario": n} for n in names]
-    for label, unit, get in OUTCOMES:
-        values = runs.assign(v=get(runs)).groupby("scenario", sort=False)["v"]
+    for outcome in OUTCOMES:
+        values = runs.assign(v=outcome.compute(runs)).groupby("scenario", sort=False)["v"]
         for row in rows:
             n = row["scenario"]
-            row.update(ci_columns(f"{label} ({unit})", values.get_group(n) if n in values.groups else []))
+            row.update(ci_columns(outcome.heading, values.get_group(n) if n in values.groups else []))
     table = pd.DataFrame(rows)
     spread = spread_of(args)
     with report(args, design, res, effect) as out:
@@ -89,7 +81,7 @@ def run(args: argparse.Namespace) -> None:
                       out / "flows_heatmap")
         write_table(table, out, "scenario_outcomes", "Outcomes by scenario",
                     f"Mean and 95 % confidence interval (lo, hi) over {args.seeds} common {spread}, {args.years} "
-                    "years from 2025Q1; run totals (shares) and end state (technology, cost).")
+                    "years from 2025Q1; each column's unit says whether it is a run total or the state at the end.")
     print(table.rename(columns=lambda c: re.sub(r" \(.*\)", "", c)).round(3).to_string(index=False))
 
 
@@ -97,13 +89,13 @@ def key_outcomes(runs: pd.DataFrame, names: list[str], spread: str, out) -> None
     """One panel per outcome, a bar per scenario with its 95 % interval over `spread`."""
     fig, axes = plt.subplots(2, 4, figsize=(17, 8))
     colours = plt.get_cmap("tab10")(np.arange(len(names)) % 10)
-    for ax, (label, unit, get) in zip(axes.flat, OUTCOMES):
-        v = runs.assign(v=get(runs))
+    for ax, outcome in zip(axes.flat, OUTCOMES):
+        v = runs.assign(v=outcome.compute(runs))
         stats = [mean_ci(v.loc[v["scenario"] == n, "v"]) for n in names]
         ax.bar(range(len(names)), [m for m, _ in stats], yerr=[h for _, h in stats], color=colours, capsize=3)
-        ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=8)
-        ax.set_title(label, fontsize=10)
-        ax.set_ylabel(unit, fontsize=8)
+        ax.set_xticks(range(len(names)), [scenario_label(n) for n in names], rotation=60, ha="right", fontsize=8)
+        ax.set_title(outcome.label, fontsize=10)
+        ax.set_ylabel(textwrap.fill(outcome.unit, 44), fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"Key outcomes by scenario (mean and 95 % interval over {spread})")
     save(fig, out / "key_outcomes")

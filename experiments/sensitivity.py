@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.common.countries import ALLIES
 from model.common.errors import InputError
+from model.metrics.derived import DERIVED
 from model.runs.designs import build_design, morris_indices, row_means, sobol_indices
 from model.runs.experiment import Results
 from model.runs.study_file import Study, load_study
@@ -34,15 +34,8 @@ from model.ui.study_figures import morris_figure, sobol_figure
 
 STUDY = Path(__file__).with_name("studies") / "sensitivity.toml"  # the ten factors, their ranges and the screen
 KEEP = 0.10  # Morris keeps a factor whose mu* is at least this share of the largest mu* for some outcome
-# (label, unit, function of the flat run rows)
-OUTCOMES = [
-    ("integration index", "% of Five Eyes procurement, run total", lambda r: 100 * r["integration_index"]),
-    ("US foreign share", "% of US procurement, run total", lambda r: 100 * r["foreign_share.USA"]),
-    ("allied technology", "mean quality of the four allies at the end, 2025 US = 1",
-     lambda r: r[[f"tech.{c}" for c in ALLIES]].mean(axis=1)),
-    ("US unit-cost index", "cost per unit of capability at the end, 2025Q1 = 1", lambda r: r["unit_cost_index.USA"]),
-]
-LABELS = [label for label, _, _ in OUTCOMES]
+OUTCOMES = [DERIVED[key] for key in ("integration", "us_foreign_share", "allied_tech", "us_unit_cost")]
+LABELS = [outcome.label for outcome in OUTCOMES]
 
 
 def build() -> argparse.ArgumentParser:
@@ -72,7 +65,7 @@ def run(args: argparse.Namespace) -> None:
     sobol = sobol_indices(kept, _means(s_res, focus.row_points[0]), LABELS, args.master_seed)
     both = Results(pd.concat([m_res.runs, s_res.runs]), pd.DataFrame(), pd.concat([m_res.failed, s_res.failed]))
     names = ", ".join(f.name for f in kept)
-    labels = {**study.labels, **{label: f"{label} ({unit})" for label, unit, _ in OUTCOMES}}
+    labels = {**study.labels, **{outcome.label: outcome.heading for outcome in OUTCOMES}}
     with report(args, s_design, both, screening_design=m_design.describe(), sobol_inputs=[f.name for f in kept]) as out:
         morris_figure(morris.assign(scenario=study.scenarios[0]), labels, out / "sensitivity_morris")
         sobol_figure(sobol.assign(scenario=study.scenarios[0]), labels, out / "sensitivity_sobol")
@@ -81,7 +74,8 @@ def run(args: argparse.Namespace) -> None:
                     f"{args.seeds} common seeds, {args.years} years from 2025Q1, around {study.scenarios[0]}. mu* = "
                     "mean absolute elementary effect, in outcome units per full factor range, on the seed-mean of "
                     "each outcome, with its 95 % bootstrap interval (mu_star lo, hi); kept = mu* >= "
-                    f"{KEEP:.0%} of the largest mu* for some outcome. Factors and ranges: {_ranges(study)}.")
+                    f"{KEEP:.0%} of the largest mu* for some outcome. Outcomes: "
+                    f"{'; '.join(outcome.heading for outcome in OUTCOMES)}. Factors and ranges: {_ranges(study)}.")
         write_table(sobol, out, "sensitivity_sobol", "Sobol indices of the key outcomes",
                     f"Saltelli sample, N = {n}, {len(focus.sample)} design rows x {args.seeds} common seeds, "
                     f"{args.years} years, on the factors Morris kept ({names}); the others stay at their "
@@ -96,7 +90,7 @@ def run(args: argparse.Namespace) -> None:
 
 def _means(results: Results, row_points: np.ndarray) -> np.ndarray:
     """(sample rows x outcomes): the seed-mean of each derived outcome at each row's point."""
-    runs = results.runs.assign(**{label: get(results.runs) for label, _, get in OUTCOMES})
+    runs = results.runs.assign(**{outcome.label: outcome.compute(results.runs) for outcome in OUTCOMES})
     return row_means(runs, row_points, LABELS)
 
 

@@ -27,6 +27,7 @@ from model.policy.scenario import load_scenario
 from model.runs.experiment import Results
 from model.runs.study_file import load_study
 from model.ui.figures import band, save, year_of
+from model.ui.names import scenario_label
 from model.ui.study import (
     Headline,
     headline,
@@ -70,13 +71,13 @@ def run(args: argparse.Namespace) -> None:
         "quarter", "t", f"ordered.{SECTOR}", f"delivered.{SECTOR}", f"lead_time.{SECTOR}"])
     effect = headline(args, design, res, Headline(
         "full NTIB against the status quo, demand surge", "share of munitions demand met while the surge lasts (%)",
-        lambda r: 100 * r["met"], point_where(points, "status_quo", shock="demand surge"),
+        demand_met, point_where(points, "status_quo", shock="demand surge"),
         point_where(points, "full_ntib", shock="demand surge"), rows=with_resilience)) if args.runs > 1 else None
     runs = with_resilience(res)
     rows = []
     for (s, shock), g in runs.groupby(["scenario", "shock"], sort=False):
         recovered = g["recover"].notna()
-        rows.append({"scenario": s, "shock": shock, **ci_columns("share of demand met (%)", g["met"], 100),
+        rows.append({"scenario": s, "shock": shock, **ci_columns("share of demand met (%)", demand_met(g)),
                      **ci_columns("quarters to recover", g.loc[recovered, "recover"]),
                      "runs recovered": int(recovered.sum()), "runs": len(g)})
     table = pd.DataFrame(rows)
@@ -94,6 +95,12 @@ def with_resilience(results: Results) -> pd.DataFrame:
     measures = pd.DataFrame([{"key": key, **resilience(group, shock_lengths()[group["shock"].iat[0]])}
                              for key, group in results.series.groupby("key", sort=False)])
     return results.runs.merge(measures, on="key")
+
+
+def demand_met(runs: pd.DataFrame) -> pd.Series:
+    """Share of munitions demand met while the shock lasts (%): read off each run's series by `with_resilience`,
+    so it is this study's own outcome rather than one of the runs table's (model.metrics.derived)."""
+    return 100 * runs["met"]
 
 
 def resilience(series: pd.DataFrame, quarters: int) -> dict[str, float]:
@@ -118,7 +125,7 @@ def outcome_bars(runs: pd.DataFrame, scenarios: list[str], spread: str, out) -> 
     width = 0.8 / len(shocks)
     for k, shock in enumerate(shocks):
         g = runs[runs["shock"] == shock]
-        met = [mean_ci(100 * g.loc[g["scenario"] == s, "met"]) for s in scenarios]
+        met = [mean_ci(demand_met(g.loc[g["scenario"] == s])) for s in scenarios]
         rec = [mean_ci(g.loc[(g["scenario"] == s) & g["recover"].notna(), "recover"]) for s in scenarios]
         x = np.arange(len(scenarios)) + (k - (len(shocks) - 1) / 2) * width
         axes[0].bar(x, [m for m, _ in met], width, yerr=[h for _, h in met], capsize=3, label=shock)
@@ -128,7 +135,7 @@ def outcome_bars(runs: pd.DataFrame, scenarios: list[str], spread: str, out) -> 
     axes[1].set_ylabel("quarters from the shock until lead time\nis no more than 10 % above normal")
     axes[1].set_title("Time to recover (runs that recovered)")
     for ax in axes:
-        ax.set_xticks(range(len(scenarios)), scenarios)
+        ax.set_xticks(range(len(scenarios)), [scenario_label(s) for s in scenarios], fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     axes[0].legend(frameon=False)
     fig.suptitle(f"Munitions resilience (mean and 95 % interval over {spread})")
@@ -143,7 +150,7 @@ def delivery_bands(series: pd.DataFrame, scenarios: list[str], spread: str, out)
     fig, axes = plt.subplots(1, len(shocks), figsize=(12, 4.5), sharey=True)
     for ax, shock in zip(axes, shocks):
         for name in scenarios:
-            band(ax, s[(s["shock"] == shock) & (s["scenario"] == name)], "ratio", label=name)
+            band(ax, s[(s["shock"] == shock) & (s["scenario"] == name)], "ratio", label=scenario_label(name))
         ax.axvspan(2027, 2027 + shocks[shock] / 4, color="grey", alpha=0.15, label="shock")
         ax.set_title(shock)
         ax.set_xlabel("year")

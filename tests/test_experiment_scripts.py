@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from model.metrics.derived import DERIVED
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 
@@ -35,6 +38,9 @@ def test_sensitivity_script(tmp_path):
             assert (tmp_path / f"{stem}.{ext}").is_file(), f"{stem}.{ext} missing"
     morris = pd.read_csv(tmp_path / "sensitivity_morris.csv")
     assert set(morris["factor"]) == {f.name for f in sensitivity.load_study(sensitivity.STUDY).factors}
+    assert set(morris["outcome"]) == {"integration index", "US foreign share", "allied technology",
+                                      "US unit-cost index"}
+    assert DERIVED["allied_tech"].heading in (tmp_path / "sensitivity_morris.md").read_text()  # units in the note
     assert np.isfinite(morris[["mu_star", "sigma"]]).all().all() and (morris["mu_star"] >= 0).all()
     sobol = pd.read_csv(tmp_path / "sensitivity_sobol.csv")
     assert set(sobol["factor"]) == set(morris.loc[morris["kept"], "factor"])
@@ -74,12 +80,17 @@ def test_scenarios_script(tmp_path):
                                                                 "--years", "2")) == 0
     for stem in ("key_outcomes", "integration_over_time", "us_foreign_share", "flows_heatmap"):
         assert (tmp_path / f"{stem}.png").is_file() and (tmp_path / f"{stem}.svg").is_file()
+        shown = re.findall(r"<!-- (.*?) -->", (tmp_path / f"{stem}.svg").read_text())  # the texts it shows
+        assert "full NTIB" in shown and not any("full_ntib" in text for text in shown), stem
     table = pd.read_csv(tmp_path / "scenario_outcomes.csv")
     # the study file's order, status_quo first (not the first two alphabetically)
     assert table["scenario"].tolist() == ["status_quo", "full_ntib"]
     # every column but the scenario is a number: each outcome's mean and its 95 % interval (lo, hi)
     assert all(pd.api.types.is_float_dtype(table[c]) for c in table.columns[1:])
     means = [c for c in table.columns if c.endswith(" mean")]
+    # one column per key outcome, named by its one definition (label and unit) in model.metrics.derived
+    assert means == [f"{outcome.heading} mean" for outcome in scenarios.OUTCOMES]
+    assert "Canada's purchases from the US (% of Canadian end-item procurement from US primes, run total) mean" in means
     for mean in means:
         stem = mean[: -len(" mean")]
         assert (table[f"{stem} lo"] <= table[mean]).all() and (table[mean] <= table[f"{stem} hi"]).all()
@@ -98,6 +109,9 @@ def test_preference_sweep_script(tmp_path):
     assert sweep.main(sweep.run, sweep.build, _tiny(tmp_path, "--runs", "2", "--seeds", "2", "--years", "2")) == 0
     table = pd.read_csv(tmp_path / "preference_sweep.csv")
     assert len(table) == 4 and sorted(set(table["US preference margin (%)"])) == [0.0, 100.0]
+    assert [c for c in table.columns if c.endswith(" mean")] == [f"{o.heading} mean" for o in sweep.OUTCOMES]
+    sales = table[f"{DERIVED['allied_sales_to_us'].heading} mean"]  # US$bn a year: the 2-year total halved
+    assert (sales > 0).all() and (sales < 1000).all()
     assert (tmp_path / "preference_sweep.png").is_file() and (tmp_path / "manifest.json").is_file()
 
 
@@ -122,6 +136,7 @@ def test_barriers_heatmap_script(tmp_path):
     assert len(table) == 4 and table["integration index mean"].between(0, 100).all()
     mean = table["integration index mean"]
     assert (table["integration index lo"] <= mean).all() and (mean <= table["integration index hi"]).all()
+    assert (table["Five Eyes capability per dollar mean"] > 0).all()
 
 
 def test_surge_script(tmp_path):
@@ -152,3 +167,10 @@ def test_an_out_that_is_a_file_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "taken").write_text("not a folder")
     assert scenarios.main(scenarios.run, scenarios.build, ["--out", str(tmp_path / "taken")]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["scenarios", "sensitivity", "preference_sweep", "barriers_heatmap"])
+def test_scripts_take_their_outcomes_from_the_one_table(name):
+    """No script defines an outcome of its own: each one it reports is model.metrics.derived's, by key."""
+    outcomes = _script(name).OUTCOMES
+    assert outcomes and all(outcome is DERIVED[outcome.key] for outcome in outcomes)

@@ -1,9 +1,14 @@
-"""mean_ci, the statistic every table and figure reports: NaN rows are left out, not counted."""
+"""mean_ci, the statistic every table and figure reports: NaN rows are left out, not counted. The names and the
+derived outcomes the tables and figures show: one definition each, in words a reader can take."""
+
+from functools import cache
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
+from model.metrics.derived import DERIVED
 from model.metrics.statistics import mean_ci
 
 
@@ -46,3 +51,40 @@ def test_every_shipped_scenario_has_a_human_name_of_its_own():
     labels = [scenario_label(name) for name in scenario_names()]
     assert len(set(labels)) == len(labels) and not any("_" in label for label in labels)
     assert scenario_label("my_own") == "my_own"
+
+
+@cache
+def _flat_row() -> dict:
+    """A one-year run of a tiny sample as the runs table holds it (model.runs.experiment.flatten)."""
+    from model.runs.experiment import flatten
+    from model.runs.single import run_one
+
+    summary, _, _ = run_one("status_quo", 1, 1, 0.001)
+    return flatten(summary)
+
+
+def test_every_derived_outcome_reads_a_real_runs_row_and_says_what_it_measures():
+    """Each derived outcome computes a number from a run's flat row, under a human name of its own, and its unit
+    says whether it is a run total or the state at the end (run_summary holds both kinds)."""
+    runs = pd.DataFrame([_flat_row()])
+    for key, outcome in DERIVED.items():
+        assert outcome.key == key
+        value = outcome.compute(runs)
+        assert len(value) == 1 and np.isfinite(value.iloc[0]), key
+        assert "_" not in outcome.label and "." not in outcome.label, outcome.label
+        assert any(when in outcome.unit for when in ("run total", "at the end", "over the run")), outcome.unit
+        assert outcome.heading == f"{outcome.label} ({outcome.unit})"
+    labels = [outcome.label for outcome in DERIVED.values()]
+    assert len(set(labels)) == len(labels)
+
+
+def test_allied_sales_are_a_yearly_mean_over_each_runs_own_length():
+    flows = {f"flows.USA.{code}": [4.0, 4.0] for code in ("GBR", "CAN", "AUS", "NZL")}
+    runs = pd.DataFrame({**flows, "flows.USA.EUR": [100.0, 100.0], "years": [2, 4]})
+    assert DERIVED["allied_sales_to_us"].compute(runs).tolist() == [8.0, 4.0]
+
+
+def test_five_eyes_codevelopment_leaves_out_pairs_with_europe():
+    row = {name: 0 for name in _flat_row() if name.startswith("codev.")}
+    runs = pd.DataFrame([{**row, "codev.CAN-USA": 2, "codev.AUS-GBR": 1, "codev.EUR-USA": 5}])
+    assert DERIVED["five_eyes_codev"].compute(runs).tolist() == [3]

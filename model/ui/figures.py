@@ -18,7 +18,7 @@ from matplotlib.ticker import MaxNLocator
 
 from model.common.countries import COUNTRIES, PRODUCERS
 from model.metrics.statistics import mean_ci
-from model.ui.names import COUNTRY_NAMES
+from model.ui.names import COUNTRY_NAMES, scenario_label
 from model.ui.style import COLOURS
 
 BLUE, GOLD, GREY = "#1f4e9c", "#f2a900", "#999999"
@@ -68,7 +68,7 @@ def integration_over_time(ts: pd.DataFrame, path: Path) -> list[Path]:
                                    "Integration of the Five Eyes defence industrial base", path)
     fig, ax = plt.subplots(figsize=(7, 4))
     for name, group in ts.groupby("scenario", sort=False):
-        band(ax, group, "integration_index", label=name, scale=100)
+        band(ax, group, "integration_index", label=scenario_label(name), scale=100)
     ax.set_xlabel("year")
     whole_years(ax)
     ax.set_ylabel(INTEGRATION_LABEL)
@@ -111,9 +111,9 @@ def scenarios_over_time(ts: pd.DataFrame, names: list[str], column: str, scale: 
         if base is not None and name != reference:
             band(ax, base, column, colour=GREY, scale=scale, alpha=0.0, lw=1)
         band(ax, ts[ts["scenario"] == name], column, colour=BLUE, scale=scale)
-        ax.set_title(name, fontsize=9)
+        ax.set_title(scenario_label(name), fontsize=9)
     label_panels(axes, ylabel)
-    note = f"; grey: {reference}" if base is not None else ""
+    note = f"; grey: {scenario_label(reference)}" if base is not None else ""
     fig.suptitle(f"{title} (mean and 95 % band{note})")
     return save(fig, path)
 
@@ -137,12 +137,13 @@ def by_country_over_time(ts: pd.DataFrame, prefix: str, ylabel: str, title: str,
         ax.set_visible(False)
     for ax, (names, c) in zip(axes.flat, panels):
         for name, style in zip(names, SCENARIO_STYLES):
-            band(ax, ts[ts["scenario"] == name], f"{prefix}.{c}", label=name, colour=COLOURS[c], style=style)
-        ax.set_title(COUNTRY_NAMES[c] if together else f"{COUNTRY_NAMES[c]}, {names[0]}", fontsize=9)
+            band(ax, ts[ts["scenario"] == name], f"{prefix}.{c}", label=scenario_label(name), colour=COLOURS[c],
+                 style=style)
+        ax.set_title(COUNTRY_NAMES[c] if together else f"{COUNTRY_NAMES[c]}, {scenario_label(names[0])}", fontsize=9)
     label_panels(axes, ylabel)
     fig.suptitle(title)
     if together and len(scenarios) > 1:
-        handles = [Line2D([], [], color="black", ls=style, label=name)
+        handles = [Line2D([], [], color="black", ls=style, label=scenario_label(name))
                    for name, style in zip(scenarios, SCENARIO_STYLES)]
         fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=8)
         return save(fig, path, rect=(0, 0.06, 1, 1))
@@ -166,7 +167,7 @@ def flows_heatmap(flows: dict[str, np.ndarray], years: float, path: Path, column
         ax.set_yticks(range(len(COUNTRIES)), COUNTRIES)
         ax.set_xlabel("supplier country")
         ax.set_ylabel("buyer")
-        ax.set_title(name)
+        ax.set_title(scenario_label(name))
         for i in range(per_year.shape[0]):
             for j in range(per_year.shape[1]):
                 if per_year[i, j] >= 0.05:

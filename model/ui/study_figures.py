@@ -12,7 +12,7 @@ import pandas as pd
 from model.metrics.statistics import mean_ci
 from model.runs.study_file import Study
 from model.ui.figures import BLUE, GOLD, GREY, save
-from model.ui.names import outcome_label
+from model.ui.names import outcome_label, scenario_label
 
 MAX_PANELS = 8  # outcomes (rows) and factors (columns) drawn at most; the tables hold all of them
 DISCRETE = 25  # a factor with at most this many distinct values is drawn as means with intervals, not a cloud
@@ -70,7 +70,8 @@ def sobol_figure(indices: pd.DataFrame, labels: dict[str, str], path: Path) -> l
         ax.axvline(0, color="black", lw=0.6)
         ax.set_yticks(y, [labels.get(f, f) for f in factors], fontsize=7)
         title = outcome_label(outcome)
-        ax.set_title(title if indices["scenario"].nunique() == 1 else f"{title}\n{scenario}", fontsize=8)
+        ax.set_title(title if indices["scenario"].nunique() == 1 else f"{title}\n{scenario_label(scenario)}",
+                     fontsize=8)
         ax.set_xlabel("share of output variance", fontsize=7)
         ax.grid(axis="x", alpha=0.3)
     axes[0][0].invert_yaxis()
@@ -99,7 +100,8 @@ def morris_figure(indices: pd.DataFrame, labels: dict[str, str], path: Path) -> 
             ax.annotate(labels.get(entry["factor"], entry["factor"]), (entry["mu_star"], entry["sigma"]),
                         fontsize=7, xytext=(4, 2), textcoords="offset points")
         title = outcome_label(outcome)
-        ax.set_title(title if indices["scenario"].nunique() == 1 else f"{title}\n{scenario}", fontsize=8)
+        ax.set_title(title if indices["scenario"].nunique() == 1 else f"{title}\n{scenario_label(scenario)}",
+                     fontsize=8)
         ax.set_xlabel("μ* (per full factor range)", fontsize=7)
         ax.set_ylabel("σ of the effects", fontsize=7)
         ax.set_xlim(left=0)
