@@ -120,7 +120,7 @@ def resilience(series: pd.DataFrame, quarters: int) -> dict[str, float]:
 
 
 def outcome_bars(runs: pd.DataFrame, scenarios: list[str], spread: str, out) -> None:
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
     shocks = shock_lengths()
     width = 0.8 / len(shocks)
     for k, shock in enumerate(shocks):
@@ -137,9 +137,10 @@ def outcome_bars(runs: pd.DataFrame, scenarios: list[str], spread: str, out) -> 
     for ax in axes:
         ax.set_xticks(range(len(scenarios)), [scenario_label(s) for s in scenarios], fontsize=8)
         ax.grid(axis="y", alpha=0.3)
-    axes[0].legend(frameon=False)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncols=len(shocks),
+               frameon=False)  # below the panels: inside, it covered the bars
     fig.suptitle(f"Munitions resilience (mean and 95 % interval over {spread})")
-    save(fig, out / "surge_outcomes")
+    save(fig, out / "surge_outcomes", rect=(0, 0.06, 1, 1))
 
 
 def delivery_bands(series: pd.DataFrame, scenarios: list[str], spread: str, out) -> None:
@@ -147,7 +148,7 @@ def delivery_bands(series: pd.DataFrame, scenarios: list[str], spread: str, out)
     s = series.assign(year=year_of(series["quarter"]),
                       ratio=100 * series[f"delivered.{SECTOR}"] / series[f"ordered.{SECTOR}"])
     shocks = shock_lengths()
-    fig, axes = plt.subplots(1, len(shocks), figsize=(12, 4.5), sharey=True)
+    fig, axes = plt.subplots(1, len(shocks), figsize=(12, 4.8), sharey=True)
     for ax, shock in zip(axes, shocks):
         for name in scenarios:
             band(ax, s[(s["shock"] == shock) & (s["scenario"] == name)], "ratio", label=scenario_label(name))
@@ -156,9 +157,10 @@ def delivery_bands(series: pd.DataFrame, scenarios: list[str], spread: str, out)
         ax.set_xlabel("year")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("munitions delivered / ordered that quarter (%)")
-    axes[0].legend(frameon=False, fontsize=8)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncols=len(scenarios) + 1,
+               frameon=False, fontsize=8)
     fig.suptitle(f"Munitions deliveries against orders (mean, 95 % band over {spread})")
-    save(fig, out / "surge_delivery")
+    save(fig, out / "surge_delivery", rect=(0, 0.06, 1, 1))
 
 
 if __name__ == "__main__":
