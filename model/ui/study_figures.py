@@ -3,6 +3,7 @@ multiples (one panel per outcome, or per outcome and factor) so no panel stacks 
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -69,7 +70,7 @@ def sobol_figure(indices: pd.DataFrame, labels: dict[str, str], path: Path) -> l
             ax.barh(y + offset, table[index], 0.4, xerr=error, color=colour, capsize=2, label=name)
         ax.axvline(0, color="black", lw=0.6)
         ax.set_yticks(y, [labels.get(f, f) for f in factors], fontsize=7)
-        title = outcome_label(outcome)
+        title = textwrap.fill(labels.get(outcome) or outcome_label(outcome), 45)  # with its unit when given
         ax.set_title(title if indices["scenario"].nunique() == 1 else f"{title}\n{scenario_label(scenario)}",
                      fontsize=8)
         ax.set_xlabel("share of output variance", fontsize=7)
@@ -99,7 +100,7 @@ def morris_figure(indices: pd.DataFrame, labels: dict[str, str], path: Path) -> 
         for _, entry in table.nlargest(5, "mu_star").iterrows():
             ax.annotate(labels.get(entry["factor"], entry["factor"]), (entry["mu_star"], entry["sigma"]),
                         fontsize=7, xytext=(4, 2), textcoords="offset points")
-        title = outcome_label(outcome)
+        title = textwrap.fill(labels.get(outcome) or outcome_label(outcome), 45)  # with its unit when given
         ax.set_title(title if indices["scenario"].nunique() == 1 else f"{title}\n{scenario_label(scenario)}",
                      fontsize=8)
         ax.set_xlabel("μ* (per full factor range)", fontsize=7)
