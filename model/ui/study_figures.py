@@ -80,8 +80,7 @@ def sobol_figure(indices: pd.DataFrame, labels: dict[str, str], path: Path) -> l
     fig.legend(handles, names, loc="lower center", ncol=2, frameon=False, fontsize=8)
     fig.suptitle("Sobol indices of the seed-mean outcome (95 % bootstrap intervals; an index below 0 or S1 above "
                  "ST is sampling error)", fontsize=9)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    return save(fig, path)
+    return save(fig, path, rect=(0, 0.45 / fig.get_figheight(), 1, 1))  # the legend's row below the panels
 
 
 def morris_figure(indices: pd.DataFrame, labels: dict[str, str], path: Path) -> list[Path]:
