@@ -2,33 +2,45 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from model.common.countries import ALLIES
+from model.metrics.derived import DERIVED
 from model.metrics.statistics import ci_columns
+from model.runs.experiment import flatten
 from model.runs.output import manifest, staged, write_json
 from model.runs.single import run_one
 from model.ui.figures import standard_figures
+from model.ui.names import outcome_label
 
 SCENARIOS = ("status_quo", "full_ntib")
-ROWS = [  # (label, function of a summary)
-    ("integration index (%)", lambda s: 100 * s["integration_index"]),
-    ("US foreign share (%)", lambda s: 100 * s["foreign_share"]["USA"]),
-    ("CAN spending to US (%)", lambda s: 100 * s["us_share"]["CAN"]),
-    ("GBR foreign share (%)", lambda s: 100 * s["foreign_share"]["GBR"]),
-    ("AUS foreign share (%)", lambda s: 100 * s["foreign_share"]["AUS"]),
-    ("NZL foreign share (%)", lambda s: 100 * s["foreign_share"]["NZL"]),
-    ("co-dev programmes, Five Eyes pairs", lambda s: sum(
-        v["active"] + v["completed"] for k, v in s["codev_pairs"].items() if "EUR" not in k and "ROW" not in k)),
-    ("US technology (2025 US = 1)", lambda s: s["tech"]["USA"]),
-    ("allied technology, mean", lambda s: np.mean([s["tech"][c] for c in ALLIES])),
-    ("US unit-cost index", lambda s: s["unit_cost_index"]["USA"]),
-    ("US capability per US$bn", lambda s: s["capability_per_bn"]["USA"]),
-    ("tariff revenue (US$bn, run)", lambda s: s["money"]["tariff_revenue"]),
+
+
+def _percent(runs: pd.DataFrame, column: str) -> pd.Series:
+    return 100 * runs[column]
+
+
+def _derived(*keys: str) -> list[tuple[str, str, Callable[[pd.DataFrame], pd.Series]]]:
+    return [(DERIVED[key].label, DERIVED[key].unit, DERIVED[key].compute) for key in keys]
+
+
+# (label, unit, function of the flat runs table): the alliance's outcomes from the one table of derived outcomes,
+# the single-country ones and tariff revenue from their own columns, named by the table of human names
+ROWS: list[tuple[str, str, Callable[[pd.DataFrame], pd.Series]]] = [
+    *_derived("integration", "us_foreign_share", "canada_to_us"),
+    *((outcome_label(f"foreign_share.{code}"), "% of its end-item procurement from foreign primes, run total",
+       functools.partial(_percent, column=f"foreign_share.{code}")) for code in ("GBR", "AUS", "NZL")),
+    *_derived("five_eyes_codev"),
+    (outcome_label("tech.USA"), "capacity-weighted quality of active US firms at the end; 2025 US = 1",
+     operator.itemgetter("tech.USA")),
+    *_derived("allied_tech", "us_unit_cost", "us_capability_per_bn"),
+    (outcome_label("money.tariff_revenue"), "US$bn over the run", operator.itemgetter("money.tariff_revenue")),
 ]
 
 
@@ -46,7 +58,10 @@ def demo(seeds: int, years: int, out: Path) -> None:
     table = comparison_table(summaries)
     print(f"\nStatus quo against full NTIB integration, {years} years from 2025Q1, {seeds} seeds "
           "(mean ± 95% CI; difference paired by seed)\n")
-    print(table.round(3).to_string(index=False))
+    print(table.drop(columns="unit").round(3).to_string(index=False))
+    print("\nunits:")
+    for label, unit, _ in ROWS:
+        print(f"  {label}: {unit}")
     with staged(out) as tmp:
         standard_figures(pd.concat(series, ignore_index=True),
                          {name: np.mean(m, axis=0) for name, m in flows.items()}, years, tmp)
@@ -57,13 +72,14 @@ def demo(seeds: int, years: int, out: Path) -> None:
 
 
 def comparison_table(summaries: dict[str, list[dict]]) -> pd.DataFrame:
-    """One row per outcome: each scenario's mean with its 95 % interval (lo, hi), and the paired difference."""
+    """One row per outcome (with its unit): each scenario's mean with its 95 % interval (lo, hi), and the paired
+    difference."""
     rows = []
     a, b = SCENARIOS
-    for label, get in ROWS:
-        x = np.array([get(s) for s in summaries[a]], dtype=float)
-        y = np.array([get(s) for s in summaries[b]], dtype=float)
-        row: dict[str, object] = {"outcome": label}
+    runs = {name: pd.DataFrame([flatten(summary) for summary in summaries[name]]) for name in SCENARIOS}
+    for label, unit, get in ROWS:
+        x, y = get(runs[a]).to_numpy(dtype=float), get(runs[b]).to_numpy(dtype=float)
+        row: dict[str, object] = {"outcome": label, "unit": unit}
         for name, v in ((a, x), (b, y), (f"{b} - {a}", y - x)):
             row.update(ci_columns(name, v))
         rows.append(row)
