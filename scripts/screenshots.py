@@ -1,6 +1,6 @@
-"""Regenerate the README's pictures of the page: `ntib viz` in headless Chromium at 1600 and 1024 px wide and in
-dark mode, each after twelve quarters; and time Step + redraw as a person sees it (click to the four panels'
-redrawn data), median of ten steps.
+"""Regenerate the README's pictures of the page: `ntib viz` in headless Chromium at 1600 and 1024 px wide, in
+dark mode and comparing two scenarios, each after twelve quarters; and time Step + redraw as a person sees it
+(from the click until every chart has drawn its new data), median of ten steps.
 
     .venv/bin/python scripts/screenshots.py          # make screenshots: docs/img/viz*.png
 
@@ -27,7 +27,9 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-SHOTS = {"viz.png": (1600, "light"), "viz-1024.png": (1024, "light"), "viz-dark.png": (1600, "dark")}
+# file -> (width, colour scheme, scenario compared with, or None)
+SHOTS = {"viz.png": (1600, "light", None), "viz-1024.png": (1024, "light", None), "viz-dark.png": (1600, "dark", None),
+         "viz-compare.png": (1600, "light", "full_ntib")}
 CHARTS = ".ntib-live-chart"  # each counts the frames it has drawn in its data-frames attribute
 CHARTS_SHOWN = 7  # network, flows, firms, and the four over the run
 
@@ -74,6 +76,15 @@ def step(page: Page, quarter: int) -> float:
     return time.perf_counter() - started
 
 
+def compare_with(page: Page, scenario: str) -> None:
+    """Choose a scenario in the Compare with select and Reset, so that both run side by side."""
+    page.locator(".v-select", has=page.locator("label", has_text="Compare with")).click()
+    page.locator(".v-menu__content .v-list-item", has_text=scenario).first.click()
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function(f"document.querySelectorAll('{CHARTS} canvas').length >= {CHARTS_SHOWN + 4}",
+                           timeout=30_000)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img", help="folder (default docs/img)")
@@ -83,7 +94,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     with viz_server() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for name, (width, scheme) in SHOTS.items():
+        for name, (width, scheme, compared) in SHOTS.items():
             page = browser.new_page(viewport={"width": width, "height": 1250}, color_scheme=scheme)
             started = time.perf_counter()
             page.goto(url)
@@ -93,9 +104,12 @@ def main() -> None:
             if scheme == "dark":
                 page.get_by_role("button").filter(has=page.locator(".mdi-brightness-auto, .mdi-white-balance-sunny"
                                                                    )).first.click()
+            if compared:
+                compare_with(page, compared)
             seconds = [step(page, quarter) for quarter in range(1, 13)]
             page.screenshot(path=args.out / name)
-            print(f"{name}: {width} px, {scheme}; first paint {first_paint:.2f} s; step + redraw median "
+            setting = f"{width} px, {scheme}" + (f", compared with {compared}" if compared else "")
+            print(f"{name}: {setting}; first paint {first_paint:.2f} s; step + redraw median "
                   f"{statistics.median(seconds[2:]):.2f} s (of {len(seconds) - 2}, after two warm-up steps)")
             page.close()
         browser.close()

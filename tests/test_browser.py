@@ -171,7 +171,7 @@ def test_the_page_in_a_real_browser(server, browser_page, tmp_path):
     page.get_by_role("button", name="Reset").click()
     page.wait_for_function(f"document.querySelectorAll('{CHARTS} canvas').length >= 11", timeout=30_000)
     step(page, 1)
-    page.get_by_text("status_quo against america_first to 2025Q1").wait_for(timeout=10_000)
+    page.get_by_text("status quo (late 2025) against America First escalation to 2025Q1").wait_for(timeout=10_000)
 
     scenario = tmp_path / "mine.toml"
     scenario.write_text('name = "mine"\nextends = "full_ntib"\n')

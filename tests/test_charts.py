@@ -148,7 +148,7 @@ def test_series_have_one_point_per_quarter_and_country_on_a_fixed_year_axis():
 def test_comparison_holds_both_scenarios_stepped_together():
     m, other = stepped(4), stepped(4, "full_ntib")
     rows = ComparedChart(m, other, "integration").data(m)["series"]
-    assert [r["series"] for r in rows] == ["status_quo (this page)"] * 4 + ["full_ntib (compared)"] * 4
+    assert [r["series"] for r in rows] == ["status quo (late 2025) (this page)"] * 4 + ["full NTIB (compared)"] * 4
     assert [r["value"] for r in rows[4:]] == pytest.approx(list(100 * other.timeseries()["integration_index"]),
                                                           abs=1e-4)
 

@@ -144,7 +144,7 @@ def test_a_comparison_adds_four_charts_of_both_scenarios():
     force_update()
     assert m.companion.steps == m.steps == 3
     compared = [{row["series"] for row in json.loads(w.datasets).get("series", [])} for w in charts(rc)]
-    assert compared.count({"status_quo (this page)", "full_ntib (compared)"}) == 4
+    assert compared.count({"status quo (late 2025) (this page)", "full NTIB (compared)"}) == 4
 
 
 def texts(rc) -> list[str]:
@@ -492,4 +492,4 @@ def test_compare_with_runs_a_second_scenario_stepped_with_the_first(page):
     for _ in range(2):
         click(page, "Step")
     compared = [{row["series"] for row in json.loads(w.datasets).get("series", [])} for w in charts(page)]
-    assert compared.count({"status_quo (this page)", "america_first (compared)"}) == 4
+    assert compared.count({"status quo (late 2025) (this page)", "America First escalation (compared)"}) == 4

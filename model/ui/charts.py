@@ -24,7 +24,7 @@ from model.common.quarters import START_YEAR, quarter_label
 from model.metrics.outcomes import codev_pairs
 from model.simulation.model import NTIBModel
 from model.ui.figures import year_of
-from model.ui.names import COUNTRY_NAMES
+from model.ui.names import COUNTRY_NAMES, scenario_label
 from model.ui.style import COLOURS
 
 # Fixed, roughly geographic positions, so nodes never move between frames.
@@ -172,7 +172,7 @@ class ComparedChart(SeriesChart):
 
     def __init__(self, m: NTIBModel, other: NTIBModel, measure: str, dark: bool = False) -> None:
         self.other = other
-        self.names = [f"{m.spec.name} (this page)", f"{other.spec.name} (compared)"]
+        self.names = [f"{scenario_label(m.spec.name)} (this page)", f"{scenario_label(other.spec.name)} (compared)"]
         super().__init__(m, measure, dark)
 
     @override

@@ -30,6 +30,7 @@ from model.ui.charts import (
     SeriesChart,
     when,
 )
+from model.ui.names import scenario_label
 from model.ui.widgets import LiveVegaLite
 
 
@@ -127,8 +128,8 @@ def Panels(model: NTIBModel) -> None:
     with solara.ColumnsResponsive(12, large=6):
         if (other := getattr(model, "companion", None)) is not None:
             with solara.Card(margin=0, classes=["ntib-panel"]):
-                SmallMultiples(model, f"{model.spec.name} against {other.spec.name} to {when(model)}: same seed, "
-                               "years and firm scale", [(measure, functools.partial(
+                SmallMultiples(model, f"{scenario_label(model.spec.name)} against {scenario_label(other.spec.name)}"
+                               f" to {when(model)}: same seed, years and firm scale", [(measure, functools.partial(
                                    lambda dark, measure: ComparedChart(model, other, measure, dark),
                                    measure=measure)) for measure, _ in COMPARED])
         _panel(NetworkChart, model)
