@@ -21,7 +21,7 @@ demo: $(STAMP) assets
 assets: $(STAMP)
 	-$(PY) scripts/solara_assets.py
 
-test: $(STAMP)
+test: $(STAMP) assets
 	$(PY) -m pytest
 
 # ruff (its rules are in pyproject.toml) over every Python file, and mypy over the package
