@@ -73,7 +73,6 @@ def themed(chart: alt.TopLevelMixin, dark: bool) -> alt.TopLevelMixin:
         color=ink, fontSize=12, anchor="start").configure_text(color=ink)
 
 
-
 class LiveChart:
     """A chart whose layout is built once for a model (`layout`, on named datasets; kept as `spec`) and whose data
     and title come from the model at each step (`data`, `title`). The title is shown above the chart by the page,
